@@ -1,0 +1,42 @@
+"""Boilerplate the portals print around articles (../shared/PORTALS.md), in one place.
+
+Used by extraction as a last safety net for layouts whose blocks the selectors don't know,
+and by the tests that check no body carries any of it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Lines that are nothing but a toolbar or widget label.
+TOOLBAR_LABELS = (
+    "Xem cỡ chữ", "A- A+", "Đọc bài viết", "In bài viết", "Gửi cho bạn bè", "Gửi email",
+    "Phản hồi", "Thông tin người gửi phản hồi", "ĐÁNH GIÁ BÀI VIẾT", "Gửi bình luận",
+    "Tăng/Giảm tương phản", "Chia sẻ", "Bình luận", "Quay lại", "Lên đầu trang",
+)
+# Headings of related-article lists: the article has ended where one starts.
+RELATED_HEADINGS = ("Tin liên quan", "Cùng sự kiện", "Các tin khác", "Xem nhiều nhất", "Xem thêm", "Tin mới nhất", "Bài viết liên quan")
+# Footer lines, matched at their start.
+FOOTER_PREFIXES = ("Bản quyền thuộc về", "Ghi rõ nguồn tin", "Ghi rõ nguồn", "Copyright ©")
+
+# The strings ../shared/PORTALS.md lists around articles: none may reach an article's body.
+PORTALS_MD_STRINGS = (
+    "Xem cỡ chữ", "A- A+", "Đọc bài viết", "In bài viết", "Gửi cho bạn bè", "Phản hồi",
+    "Thông tin người gửi phản hồi", "Tin liên quan", "Cùng sự kiện", "Các tin khác", "Xem nhiều nhất",
+    "Xem thêm", "ĐÁNH GIÁ BÀI VIẾT", "Gửi bình luận", "Tăng/Giảm tương phản", "Bản quyền thuộc về",
+    "khi phát hành lại thông tin từ website này",
+)
+
+_LABEL_LINE = re.compile(
+    r"^\s*(?:" + "|".join(re.escape(s) for s in TOOLBAR_LABELS) + r")\s*[:：]?\s*(?:A-\s*A\+)?\s*$", re.IGNORECASE
+)
+_RELATED_LINE = re.compile(r"^\s*(?:" + "|".join(re.escape(s) for s in RELATED_HEADINGS) + r")\s*[:：]?\s*$", re.IGNORECASE)
+_FOOTER_LINE = re.compile(r"^\s*(?:" + "|".join(re.escape(s) for s in FOOTER_PREFIXES) + r")", re.IGNORECASE)
+
+
+def is_widget_line(line: str) -> bool:
+    return bool(_LABEL_LINE.match(line) or _FOOTER_LINE.match(line))
+
+
+def is_related_heading(line: str) -> bool:
+    return bool(_RELATED_LINE.match(line))

@@ -1,0 +1,448 @@
+"""One captured page → one clean article record.
+
+decode (declared charset, then detection) → parse → the platform's selectors for title,
+lead, date, author and the content node → trafilatura on the content node (the whole page
+with the platform's prune list when no node matches) → Vietnamese dates with where each came
+from → authors and sources out of the body → canonical NFC text and a folded copy for search.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from datetime import datetime
+from typing import Any
+
+import trafilatura
+from lxml import etree, html as lxml_html
+from parsel import Selector
+from w3lib.encoding import html_to_unicode
+
+from crawler import __version__, bylines
+from crawler.boilerplate import is_related_heading, is_widget_line
+from crawler.dates import FoundDate, date_from_url, dates_in_text, parse_date
+from crawler.items import ArticleRecord, PageCapture
+from crawler.registry import Portal, load_registry
+from crawler.selectors import CompiledSelectors
+from crawler.text import clean_line, fold, to_nfc
+from crawler.urls import canonical_url, url_key
+
+logger = logging.getLogger(__name__)
+
+EXTRACTOR_VERSION = f"{__version__}+extract.1"
+ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z)(?:$|[?#])|LinkClick\.aspx\?fileticket=", re.IGNORECASE)
+# Where a page's "today" date, menus and related lists live: never the article's own date.
+NOT_ARTICLE_REGION = re.compile(r"header|top|today|footer|related|other|most|nav|menu|sidebar|comment|weather|clock", re.IGNORECASE)
+TITLE_SEPARATORS = re.compile(r"\s+[-|–—]\s+")
+YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
+VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
+MAX_ENDING_LINES = 3   # author, source and credit lines sit in the last few lines
+
+_content_cache: dict[str, CompiledSelectors] = {}
+
+
+def extract_capture(capture: PageCapture, portal: Portal | None = None) -> ArticleRecord:
+    """The article in one capture: HTML page or a site's JSON API answer."""
+    portal = portal or _portal_of(capture.url)
+    fetched_at = datetime.fromisoformat(capture.fetched_at)
+    if capture.kind == "json":
+        record = extract_api_article(json.loads(capture.body), capture.url, portal, fetched_at)
+    else:
+        text = decode_html(capture.body, capture.headers.get("Content-Type", ""))
+        record = extract_html(text, capture.url, portal, fetched_at, listing_date=capture.listing_date)
+    record.captured_at = capture.fetched_at
+    record.http_status = capture.status
+    return record
+
+
+def decode_html(body: bytes, content_type: str = "") -> str:
+    """Bytes → text: BOM, HTTP charset, <meta charset>, then detection (w3lib's order)."""
+    _, text = html_to_unicode(content_type or None, body)
+    return text
+
+
+def extract_html(
+    html: str, url: str, portal: Portal | None, fetched_at: datetime, *, listing_date: str = "",
+) -> ArticleRecord:
+    page = Selector(text=html)
+    selectors = _selectors(portal)
+    warnings: list[str] = []
+    title = _title(page, selectors)
+    lead_node = selectors.first(page, "lead")
+    prefix_source, lead = bylines.split_source_prefix(_text(lead_node))
+    paragraphs, images, attachments = _content(page, selectors, url, warnings)
+    paragraphs = _drop_repeats(paragraphs, title, lead)
+    if not lead and paragraphs:
+        prefix_source, first = bylines.split_source_prefix(paragraphs[0])
+        if prefix_source:
+            paragraphs[0] = first
+    author, source, source_date, paragraphs = _byline(page, selectors, paragraphs, fetched_at)
+    found, date_source = published_date(page, selectors, url, listing_date, lead or _first(paragraphs), fetched_at, warnings)
+    return _record(
+        url=url, portal=portal, title=title, lead=lead, paragraphs=paragraphs, author=author,
+        source=source or prefix_source, source_date=source_date, category=_category(page, selectors, title),
+        found=found, date_source=date_source, images=images, attachments=attachments, warnings=warnings,
+    )
+
+
+def extract_api_article(data: dict[str, Any], url: str, portal: Portal | None, fetched_at: datetime) -> ArticleRecord:
+    """An article from a JavaScript site's JSON API: fields are given, only the body HTML needs cleaning."""
+    warnings: list[str] = []
+    selectors = _selectors(portal)
+    body_page = Selector(text=f"<html><body><article>{data.get('content') or ''}</article></body></html>")
+    title = clean_line(str(data.get("title") or ""))
+    lead = clean_line(str(data.get("description") or data.get("sapo") or ""))
+    paragraphs, images, attachments = _content(body_page, selectors, url, warnings)
+    paragraphs = _drop_repeats(paragraphs, title, lead)
+    found = parse_date(str(data.get("publishedDate") or data.get("publishedAt") or ""), now=fetched_at)
+    if found is None:
+        warnings.append("no publication date in the API answer")
+    category = data.get("category") or {}
+    source_text = clean_line(str(data.get("source") or ""))
+    source = bylines.source_line(f"Nguồn: {source_text}") if source_text else None
+    return _record(
+        url=url, portal=portal, title=title, lead=lead, paragraphs=paragraphs,
+        author=clean_line(str(data.get("author") or "")), source=source.name if source else source_text,
+        source_date=_source_date(source.date_text, fetched_at) if source else "", category=clean_line(str(category.get("name", "") if isinstance(category, dict) else category)),
+        found=found, date_source="api:publishedDate" if found else "none: API answer has no publishedDate",
+        images=images, attachments=attachments, warnings=warnings,
+    )
+
+
+def published_date(
+    page: Selector, selectors: CompiledSelectors, url: str, listing_date: str, lead: str,
+    fetched_at: datetime, warnings: list[str],
+) -> tuple[FoundDate | None, str]:
+    """The publication date and where it came from, strongest evidence first.
+
+    Never the page's "today" header, a related link's date, or the fetch time: when nothing
+    on the page dates the article, the date stays empty and the source says why.
+    """
+    url_date = date_from_url(url, now=fetched_at)
+    candidates = (
+        ("selector", _date_element_text(page, selectors)),
+        ("meta", _meta_date_text(page)),
+    )
+    for where, text in candidates:
+        found = parse_date(text, now=fetched_at) if text else None
+        if found:
+            _check_agreement(found, url_date, warnings)
+            return found, f"{where}:{found.rule}"
+    if url_date:
+        return url_date, "url:url-path"
+    listing = parse_date(listing_date, now=fetched_at) if listing_date else None
+    if listing:
+        return listing, f"listing:{listing.rule}"
+    year_hint = _year_in(lead, fetched_at)
+    in_lead = dates_in_text(lead, now=fetched_at, year_hint=year_hint)
+    if in_lead:
+        warnings.append("date taken from the lead")
+        return in_lead[0], f"lead:{in_lead[0].rule}"
+    warnings.append("no publication date found")
+    return None, "none: no date element, meta, URL date, listing date or dated lead"
+
+
+def _record(*, url, portal, title, lead, paragraphs, author, source, source_date, category,
+            found, date_source, images, attachments, warnings) -> ArticleRecord:
+    body = "\n\n".join(paragraphs)
+    if not title:
+        warnings.append("no title")
+    if not body:
+        warnings.append("empty body")
+    record = ArticleRecord(
+        url=canonical_url(url), url_key=url_key(url, portal.platform if portal else None),
+        portal=portal.id if portal else None, title=title, lead=lead, body=body, author=author,
+        source=source, source_date=source_date, category=category,
+        published_at=found.iso() if found else None, date_source=date_source,
+        images=images, attachments=attachments, word_count=len(f"{title} {lead} {body}".split()),
+        language=_language(f"{title} {lead} {body}"), search_text=fold(f"{title}\n{lead}\n{body}"),
+        extractor_version=EXTRACTOR_VERSION, warnings=warnings,
+    )
+    record.content_hash = content_hash(record)
+    return record
+
+
+def content_hash(record: ArticleRecord) -> str:
+    """Changes when what a reader sees changes; not with capture times or warnings."""
+    parts = (record.title, record.lead, record.body, record.author, record.source, record.published_at or "")
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+# --- content -----------------------------------------------------------------
+
+def _content(page: Selector, selectors: CompiledSelectors, url: str, warnings: list[str]):
+    node = selectors.first(page, "content")
+    if node is None:
+        warnings.append("content selector matched nothing: whole-page extraction")
+        root = _pruned_copy(page.root, selectors.prune)
+    else:
+        root = _pruned_copy(node.root, selectors.prune)
+    images = _images(root, url)
+    attachments = _attachments(page.root, url)
+    paragraphs = _paragraphs(root, whole_page=node is None, warnings=warnings)
+    names = {fold(a["name"]) for a in attachments}
+    return [p for p in paragraphs if fold(p) not in names], images, attachments
+
+
+def _pruned_copy(root: etree._Element, prune: tuple[str, ...]) -> etree._Element:
+    """A copy of the node without the blocks that are never article text."""
+    copy = lxml_html.fromstring(etree.tostring(root, encoding="unicode", method="html"))
+    selector = Selector(root=copy)
+    for css in prune:
+        for found in selector.css(css):
+            element = found.root
+            if element is not copy and element.getparent() is not None:
+                element.getparent().remove(element)
+    for element in copy.iter("figure", "figcaption"):
+        # trafilatura drops figures with their captions; a caption is part of the text, once
+        element.tag = "div" if element.tag == "figure" else "p"
+    return copy
+
+
+def _paragraphs(root: etree._Element, *, whole_page: bool, warnings: list[str]) -> list[str]:
+    """Paragraphs from trafilatura, unless it dropped a good part of the node's own text."""
+    own = _block_texts(root)
+    markup = etree.tostring(root, encoding="unicode", method="html")
+    extracted = trafilatura.extract(
+        markup if whole_page else f"<html><body><article>{markup}</article></body></html>",
+        output_format="xml", include_images=False, include_tables=True, include_comments=False,
+        include_links=False, favor_recall=True, deduplicate=False, with_metadata=False,
+    )
+    from_trafilatura = _xml_paragraphs(extracted) if extracted else []
+    if whole_page or _length(from_trafilatura) >= 0.9 * _length(own):
+        return _until_related(from_trafilatura or own)
+    warnings.append("trafilatura dropped text: paragraphs read from the content node")
+    return _until_related(own)
+
+
+def _xml_paragraphs(xml: str) -> list[str]:
+    root = etree.fromstring(xml.encode("utf-8"))
+    blocks = root.iter("p", "head", "item", "quote", "cell")
+    return [line for line in (clean_line("".join(b.itertext())) for b in blocks) if line]
+
+
+BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "figcaption", "td", "pre", "dd", "dt"}
+
+
+def _block_texts(root: etree._Element) -> list[str]:
+    """Each block element's text in document order, and loose text between blocks."""
+    lines: list[str] = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in BLOCK_TAGS and not _inside_block(element):
+            lines.append(clean_line(" ".join(element.itertext())))
+        elif element.tag not in BLOCK_TAGS and not _inside_block(element):
+            lines.extend(clean_line(t) for t in (element.text, element.tail if element is not root else None) if t)
+    return [line for line in lines if line]
+
+
+def _inside_block(element: etree._Element) -> bool:
+    return any(parent.tag in BLOCK_TAGS for parent in element.iterancestors())
+
+
+def _until_related(paragraphs: list[str]) -> list[str]:
+    """Drop widget lines, and stop at a related-list heading that leaked into the text."""
+    kept = []
+    for line in paragraphs:
+        if is_related_heading(line):
+            break
+        if not is_widget_line(line):
+            kept.append(line)
+    return kept
+
+
+def _drop_repeats(paragraphs: list[str], title: str, lead: str) -> list[str]:
+    """No repeated title or lead at the top, and each caption or paragraph once (portals print some twice)."""
+    seen: set[str] = set()
+    kept = []
+    for line in paragraphs:
+        folded = fold(line).strip(" .")
+        if folded in seen or (not kept and folded in (fold(title).strip(" ."), fold(lead).strip(" ."))):
+            continue
+        seen.add(folded)
+        kept.append(line)
+    return kept
+
+
+def _images(root: etree._Element, url: str) -> list[dict[str, str]]:
+    images = []
+    for img in root.iter("img"):
+        src = img.get("src") or img.get("data-src")
+        if src and not src.startswith("data:"):
+            images.append({"src": _absolute(url, src), "caption": _caption(img)})
+    return images
+
+
+def _caption(img: etree._Element) -> str:
+    """figcaption, else the short italic or centred line right after the image, else alt."""
+    figure = next((a for a in img.iterancestors() if a.tag == "figure"), None)
+    if figure is not None:
+        caption = figure.find(".//figcaption")
+        if caption is not None:
+            return clean_line(" ".join(caption.itertext()))
+    holder = img.getparent()
+    for candidate in (holder, holder.getnext() if holder is not None else None):
+        if candidate is None:
+            continue
+        emphasis = candidate.find(".//em") if candidate.find(".//em") is not None else candidate.find(".//i")
+        if emphasis is not None:
+            text = clean_line(" ".join(emphasis.itertext()))
+            if 0 < len(text) <= 300:
+                return text
+    return clean_line(img.get("alt") or img.get("title") or "")
+
+
+def _attachments(root: etree._Element, url: str) -> list[dict[str, str]]:
+    """Documents linked from the article, wherever the platform puts the list (not menus or related lists)."""
+    found: dict[str, dict[str, str]] = {}
+    for link in root.iter("a"):
+        href = link.get("href") or ""
+        if ATTACHMENT_LINK.search(href) and not _in_other_region(link):
+            absolute = _absolute(url, href)
+            found.setdefault(absolute, {"url": absolute, "name": clean_line(" ".join(link.itertext()))})
+    return list(found.values())
+
+
+# --- fields ------------------------------------------------------------------
+
+def _title(page: Selector, selectors: CompiledSelectors) -> str:
+    title = _text(selectors.first(page, "title"))
+    if title:
+        return title
+    og = page.css('meta[property="og:title"]::attr(content)').get()
+    if og:
+        return clean_line(og)
+    head = clean_line(page.css("title::text").get() or "")
+    return TITLE_SEPARATORS.split(head)[0] if head else ""
+
+
+def _byline(page: Selector, selectors: CompiledSelectors, paragraphs: list[str], fetched_at: datetime):
+    """Author and source from their elements, else from the last lines of the body (which leave it)."""
+    author = source = source_date = ""
+    for key in ("author", "source"):
+        for line in _lines(selectors.first(page, key)):
+            found = bylines.source_line(line)
+            if found and not source:
+                source, source_date = found.name, found.date_text
+            elif not found and key == "author" and not author:
+                author = bylines.author_line(line) or ""
+    for _ in range(MAX_ENDING_LINES):
+        if not paragraphs:
+            break
+        last = paragraphs[-1]
+        found = bylines.source_line(last)
+        if found and not source:
+            source, source_date = found.name, found.date_text
+        elif not author and bylines.author_line(last):
+            author = bylines.author_line(last) or ""
+        else:
+            break
+        paragraphs = paragraphs[:-1]
+    return author, source, _source_date(source_date, fetched_at), paragraphs
+
+
+def _source_date(text: str, fetched_at: datetime) -> str:
+    found = parse_date(text, now=fetched_at) if text else None
+    return found.iso() if found else ""
+
+
+def _category(page: Selector, selectors: CompiledSelectors, title: str) -> str:
+    crumbs = [clean_line(" ".join(a.css("::text").getall())) for a in page.css("[class*=breadcrumb] a, [class*=breadcrumb] li")]
+    crumbs = [c for c in crumbs if c and c.lower() not in ("trang chủ", "home") and fold(c) != fold(title)]
+    return crumbs[-1] if crumbs else ""
+
+
+def _date_element_text(page: Selector, selectors: CompiledSelectors) -> str:
+    """The platform's date element; on unknown layouts the first date-like element outside headers and related lists."""
+    node = selectors.first(page, "date")
+    if node is not None and not _in_other_region(node.root):
+        return _text(node)
+    for css in ("time", "[class*=date]", "[class*=time]", "[class*=ngay]"):
+        for found in page.css(css):
+            if not _in_other_region(found.root):
+                text = _text(found) or found.attrib.get("datetime", "")
+                if text and parse_date(text) is not None:
+                    return text
+    return ""
+
+
+def _in_other_region(element: etree._Element) -> bool:
+    for node in (element, *element.iterancestors()):
+        marker = f"{node.get('class', '')} {node.get('id', '')}"
+        if node.tag in ("header", "footer", "nav", "aside") or NOT_ARTICLE_REGION.search(marker):
+            return True
+    return False
+
+
+def _meta_date_text(page: Selector) -> str:
+    return page.css(
+        'meta[property="article:published_time"]::attr(content), meta[itemprop="datePublished"]::attr(content),'
+        ' meta[name="pubdate"]::attr(content)'
+    ).get() or ""
+
+
+def _check_agreement(found: FoundDate, url_date: FoundDate | None, warnings: list[str]) -> None:
+    if url_date and abs((found.value.date() - url_date.value.date()).days) > 2:
+        warnings.append(f"date element ({found.iso()}) and URL date ({url_date.iso()}) disagree")
+
+
+def _year_in(text: str, fetched_at: datetime) -> int | None:
+    """The year a lead mentions (`… cuối năm 2018`), for dates it gives as day and month only."""
+    years = [int(m.group(0)) for m in YEAR.finditer(text) if 1995 <= int(m.group(0)) <= fetched_at.year]
+    return years[0] if years else None
+
+
+def _language(text: str) -> str:
+    words = text.split()
+    if not words:
+        return ""
+    marked = sum(1 for word in words if VIETNAMESE_LETTERS.search(word))
+    return "vi" if marked / len(words) > 0.15 else "und"
+
+
+# --- helpers -----------------------------------------------------------------
+
+def _selectors(portal: Portal | None) -> CompiledSelectors:
+    key = portal.id if portal else ""
+    if key not in _content_cache:
+        registry_portal = portal or _generic_portal()
+        _content_cache[key] = CompiledSelectors.of(registry_portal.selectors)
+    return _content_cache[key]
+
+
+def _generic_portal() -> Portal:
+    from crawler.registry import load_platforms, selectors_for
+    from dataclasses import replace
+    any_portal = load_registry().portals[0]
+    return replace(any_portal, selectors=selectors_for("generic", {}, load_platforms()))
+
+
+def _portal_of(url: str) -> Portal | None:
+    from urllib.parse import urlsplit
+    return load_registry().for_host(urlsplit(url).hostname or "")
+
+
+def _text(node: Selector | None) -> str:
+    return clean_line(" ".join(node.css("::text").getall())) if node is not None else ""
+
+
+def _lines(node: Selector | None) -> list[str]:
+    if node is None:
+        return []
+    return [line for line in (clean_line(t) for t in node.css("::text").getall()) if line]
+
+
+def _first(lines: list[str]) -> str:
+    return lines[0] if lines else ""
+
+
+def _length(lines: list[str]) -> int:
+    return sum(len(line) for line in lines)
+
+
+def _absolute(base: str, link: str) -> str:
+    from urllib.parse import urljoin
+    return urljoin(base, link)

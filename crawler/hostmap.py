@@ -1,0 +1,68 @@
+"""Route requests for some hosts to another address, keeping the real URL everywhere else.
+
+Mapping happens in the download handler, below every middleware: redirects, the offsite
+filter, the dupefilter and the archive only ever see https://hanam.gov.vn/..., while the
+bytes come from, say, the offline replica on 127.0.0.1. (A middleware that rewrites the
+Request would send the rewritten URL back through the offsite check, which drops it.)
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit, urlunsplit
+
+from scrapy import Request
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
+
+logger = logging.getLogger(__name__)
+
+
+class HostMapError(ValueError):
+    """A host map entry that cannot be used."""
+
+
+def parse_hostmap(entries: list[str]) -> dict[str, str]:
+    """["hanam.gov.vn=http://127.0.0.1:8001", "x.gov.vn=127.0.0.1:9000"] -> {host: base URL}."""
+    hostmap: dict[str, str] = {}
+    for entry in entries:
+        host, sep, address = entry.partition("=")
+        if not sep or not host.strip() or not address.strip():
+            raise HostMapError(f"host map entry {entry!r} is not HOST=ADDRESS (e.g. hanam.gov.vn=127.0.0.1:8001)")
+        address = address.strip()
+        base = address if "://" in address else f"http://{address}"
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise HostMapError(f"host map entry {entry!r}: {address!r} is not an address like 127.0.0.1:8001")
+        hostmap[host.strip().lower()] = f"{parts.scheme}://{parts.netloc}"
+    return hostmap
+
+
+def mapped_url(url: str, base: str) -> str:
+    """The URL to fetch: the path and query of `url` on the mapped address."""
+    parts, target = urlsplit(url), urlsplit(base)
+    return urlunsplit((target.scheme, target.netloc, parts.path or "/", parts.query, ""))
+
+
+class HostMapDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP/1.1 handler, with the HOSTMAP and HOSTMAP_STRICT settings applied."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.hostmap = parse_hostmap(crawler.settings.getlist("HOSTMAP"))
+        self.strict = crawler.settings.getbool("HOSTMAP_STRICT")
+
+    async def download_request(self, request: Request) -> Response:
+        host = (urlparse_cached(request).hostname or "").lower()
+        base = self.hostmap.get(host)
+        if base is None:
+            if self.strict:
+                raise IgnoreRequest(f"host {host!r} is not in the host map (HOSTMAP_STRICT): {request.url}")
+            return await super().download_request(request)
+        netloc = urlparse_cached(request).netloc
+        routed = request.replace(url=mapped_url(request.url, base))
+        routed.headers["Host"] = netloc
+        response = await super().download_request(routed)
+        return response.replace(url=request.url)

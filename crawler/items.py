@@ -1,0 +1,50 @@
+"""What flows from the spiders to the pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PageCapture:
+    """One fetched article response, as raw as it came: extraction happens in the pipeline,
+    so the spider stays fast and the same capture can be re-read later."""
+
+    portal: str
+    url: str                      # the real (canonical) article URL, also for API-fed sites
+    status: int
+    body: bytes
+    headers: dict[str, str]
+    fetched_at: str               # ISO 8601, +07:00
+    kind: str = "html"            # "html" page, or "json" from a site's own API
+    fetched_url: str = ""         # what was actually requested when it differs (an API URL)
+    listing_date: str = ""        # the date text the listing showed beside the link
+    listing_url: str = ""
+
+
+@dataclass
+class ArticleRecord:
+    """One article, cleaned: a row of the `articles` table."""
+
+    url: str
+    url_key: str
+    portal: str | None
+    title: str
+    lead: str = ""
+    body: str = ""
+    author: str = ""
+    source: str = ""
+    source_date: str = ""
+    category: str = ""
+    published_at: str | None = None
+    date_source: str = ""
+    images: list[dict[str, str]] = field(default_factory=list)
+    attachments: list[dict[str, str]] = field(default_factory=list)
+    word_count: int = 0
+    language: str = ""
+    search_text: str = ""
+    content_hash: str = ""
+    captured_at: str = ""
+    http_status: int = 200
+    extractor_version: str = ""
+    warnings: list[str] = field(default_factory=list)

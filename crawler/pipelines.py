@@ -1,0 +1,83 @@
+"""Item pipelines: a raw capture becomes an article record, and records reach the archive in batches."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.exceptions import DropItem
+
+from crawler.extract import extract_capture
+from crawler.items import ArticleRecord, PageCapture
+from crawler.registry import load_registry
+from crawler.store import Archive
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractPipeline:
+    """PageCapture → ArticleRecord. A page that cannot be read is counted and dropped, never fatal."""
+
+    def __init__(self, crawler):
+        self.stats = crawler.stats
+        self.registry = load_registry()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        if not isinstance(item, PageCapture):
+            return item
+        portal = self.registry.get(item.portal)
+        try:
+            record = extract_capture(item, portal)
+        except Exception as error:  # a bad page must not stop the crawl
+            self.stats.inc_value(f"vnarchive/{item.portal}/errors/extract")
+            logger.exception("%s: could not extract %s", item.portal, item.url)
+            raise DropItem(f"extraction failed: {error}") from error
+        if not record.title or not record.body:
+            self.stats.inc_value(f"vnarchive/{item.portal}/errors/not_an_article")
+            raise DropItem(f"no article in {item.url} ({', '.join(record.warnings)})")
+        for warning in record.warnings:
+            logger.info("%s: %s: %s", item.portal, item.url, warning)
+        return record
+
+
+class StorePipeline:
+    """ArticleRecord → archive.db, ARCHIVE_BATCH_SIZE records per transaction."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.path = crawler.settings.get("ARCHIVE_PATH")
+        self.batch_size = crawler.settings.getint("ARCHIVE_BATCH_SIZE")
+        self.portals = {p.id: p for p in load_registry().portals}
+        self.pending: list[ArticleRecord] = []
+        self.archive: Archive | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self, spider=None):
+        self.archive = Archive(self.path)
+
+    def close_spider(self, spider=None):
+        self.flush()
+        if self.archive:
+            self.archive.close()
+
+    def process_item(self, item):
+        if isinstance(item, ArticleRecord):
+            self.pending.append(item)
+            if len(self.pending) >= self.batch_size:
+                self.flush()
+        return item
+
+    def flush(self) -> None:
+        if not self.pending or self.archive is None:
+            return
+        batch, self.pending = self.pending, []
+        counts = self.archive.save_articles(batch, self.portals)
+        # One crawler crawls one portal, so the whole batch is that portal's.
+        for outcome, count in counts.items():
+            self.crawler.stats.inc_value(f"vnarchive/{batch[0].portal}/{outcome}", count)

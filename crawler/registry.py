@@ -1,0 +1,225 @@
+"""The portal registry (portals.yml) and the platform selectors (platforms.yml), validated on load.
+
+A bad entry stops the program with a message that names the entry and the field, because
+a registry typo found at 3 a.m. by cron is worse than one found when the file is saved.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+HERE = Path(__file__).parent
+REGISTRY_FILE = HERE / "portals.yml"
+PLATFORMS_FILE = HERE / "platforms.yml"
+
+STATUSES = ("live", "moved", "defunct")
+SELECTOR_KEYS = (
+    "listing_item", "listing_link", "listing_date", "next_page",
+    "title", "lead", "date", "content", "author", "source", "prune",
+)
+PORTAL_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
+
+
+class RegistryError(ValueError):
+    """The registry or platform file is wrong; the message says where."""
+
+
+@dataclass(frozen=True)
+class Selectors:
+    """CSS selectors for one portal: its platform's, with the portal's overrides."""
+
+    listing_item: str
+    listing_link: str
+    listing_date: str
+    next_page: str
+    title: str
+    lead: str
+    date: str
+    content: str
+    author: str
+    source: str
+    prune: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Portal:
+    id: str
+    name: str
+    province: str
+    province_2025: str
+    domains: tuple[str, ...]
+    platform: str
+    status: str
+    sections: tuple[str, ...]
+    selectors: Selectors
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    successor: str | None = None
+    verified: bool = False
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def domain(self) -> str:
+        return self.domains[0]
+
+    def row(self) -> dict[str, Any]:
+        """The portal as a row of the archive's `portals` table."""
+        return {
+            "id": self.id, "name": self.name, "province": self.province,
+            "province_2025": self.province_2025, "domain": self.domain,
+            "domains": list(self.domains), "platform": self.platform, "status": self.status,
+            "successor": self.successor, "verified": self.verified,
+        }
+
+
+@dataclass(frozen=True)
+class Registry:
+    portals: tuple[Portal, ...]
+
+    def get(self, portal_id: str) -> Portal:
+        for portal in self.portals:
+            if portal.id == portal_id:
+                return portal
+        known = ", ".join(p.id for p in self.portals)
+        raise RegistryError(f"no portal {portal_id!r} in the registry (known: {known})")
+
+    def for_host(self, host: str) -> Portal | None:
+        host = host.lower()
+        for portal in self.portals:
+            if host in portal.domains:
+                return portal
+        return None
+
+    def hosts(self) -> list[str]:
+        return [host for portal in self.portals for host in portal.domains]
+
+    def crawlable(self) -> list[Portal]:
+        """What a plain `vnarchive crawl` visits: every portal that still answers."""
+        return [p for p in self.portals if p.status != "defunct"]
+
+
+@cache
+def load_registry(path: Path = REGISTRY_FILE, platforms_path: Path = PLATFORMS_FILE) -> Registry:
+    platforms = load_platforms(platforms_path)
+    entries = _read_yaml(path)
+    if not isinstance(entries, list):
+        raise RegistryError(f"{path}: expected a list of portal entries")
+    portals = tuple(_portal(entry, index, platforms, path) for index, entry in enumerate(entries))
+    _check_unique(portals, path)
+    return Registry(portals)
+
+
+@cache
+def load_platforms(path: Path = PLATFORMS_FILE) -> dict[str, dict[str, Any]]:
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or "defaults" not in data:
+        raise RegistryError(f"{path}: expected a mapping with a 'defaults' entry")
+    for name, values in data.items():
+        unknown = set(values or {}) - set(SELECTOR_KEYS)
+        if unknown:
+            raise RegistryError(f"{path}: platform {name!r}: unknown field(s) {sorted(unknown)}")
+    return data
+
+
+def selectors_for(platform: str, overrides: dict[str, Any], platforms: dict[str, dict]) -> Selectors:
+    defaults, own = platforms["defaults"], platforms.get(platform) or {}
+    merged = {**defaults, **own, **overrides}
+    prune = tuple(defaults.get("prune", ())) + tuple(own.get("prune", ())) + tuple(overrides.get("prune", ()))
+    merged["prune"] = tuple(dict.fromkeys(prune))
+    return Selectors(**{key: merged.get(key) or "" for key in SELECTOR_KEYS} | {"prune": merged["prune"]})
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: file not found") from None
+    except yaml.YAMLError as error:
+        raise RegistryError(f"{path}: not valid YAML: {error}") from None
+
+
+def _portal(entry: Any, index: int, platforms: dict[str, dict], path: Path) -> Portal:
+    where = f"{path.name}: entry {index + 1}"
+    if not isinstance(entry, dict):
+        raise RegistryError(f"{where}: expected a mapping, got {type(entry).__name__}")
+    where = f"{path.name}: portal {entry.get('id', f'#{index + 1}')!r}"
+
+    def need(name: str, kind: type = str) -> Any:
+        value = entry.get(name)
+        if value in (None, "", []):
+            raise RegistryError(f"{where}: field '{name}' is required")
+        if not isinstance(value, kind):
+            raise RegistryError(f"{where}: field '{name}' must be a {kind.__name__}, got {value!r}")
+        return value
+
+    unknown = set(entry) - {*Portal.__dataclass_fields__, "domains"} - {"extra"}
+    if unknown:
+        raise RegistryError(f"{where}: unknown field(s) {sorted(unknown)}")
+    portal_id = need("id")
+    if not PORTAL_ID.match(portal_id):
+        raise RegistryError(f"{where}: field 'id' must be lowercase letters, digits and _, got {portal_id!r}")
+    platform = need("platform")
+    if platform not in platforms or platform == "defaults":
+        known = ", ".join(name for name in platforms if name != "defaults")
+        raise RegistryError(f"{where}: field 'platform' is {platform!r}, not one of: {known}")
+    status = need("status")
+    if status not in STATUSES:
+        raise RegistryError(f"{where}: field 'status' is {status!r}, not one of: {', '.join(STATUSES)}")
+    successor = entry.get("successor")
+    if successor is not None and not (isinstance(successor, str) and PORTAL_ID.match(successor)):
+        raise RegistryError(f"{where}: field 'successor' must be a portal id, got {successor!r}")
+    domains = tuple(_domain(d, where) for d in need("domains", list))
+    overrides = entry.get("selectors") or {}
+    if not isinstance(overrides, dict) or set(overrides) - set(SELECTOR_KEYS):
+        bad = sorted(set(overrides) - set(SELECTOR_KEYS)) if isinstance(overrides, dict) else overrides
+        raise RegistryError(f"{where}: field 'selectors' has unknown key(s) {bad}; known: {', '.join(SELECTOR_KEYS)}")
+    return Portal(
+        id=portal_id, name=need("name"), province=need("province"),
+        province_2025=need("province_2025"), domains=domains, platform=platform, status=status,
+        sections=_urls(entry, "sections", where, domains, required=status != "defunct"),
+        feeds=_urls(entry, "feeds", where, domains), sitemaps=_urls(entry, "sitemaps", where, domains),
+        selectors=selectors_for(platform, overrides, platforms),
+        successor=successor, verified=bool(entry.get("verified", False)),
+    )
+
+
+def _domain(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not HOSTNAME.match(value.lower()):
+        raise RegistryError(f"{where}: field 'domains' has {value!r}, which is not a hostname")
+    return value.lower()
+
+
+def _urls(entry: dict, name: str, where: str, domains: tuple[str, ...], *, required: bool = False) -> tuple[str, ...]:
+    values = entry.get(name) or []
+    if required and not values:
+        raise RegistryError(f"{where}: field '{name}' needs at least one URL")
+    if not isinstance(values, list):
+        raise RegistryError(f"{where}: field '{name}' must be a list of URLs")
+    for url in values:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise RegistryError(f"{where}: field '{name}' has {url!r}, which is not an http(s) URL")
+        if parts.hostname.lower() not in domains:
+            raise RegistryError(f"{where}: field '{name}' has {url!r}, whose host is not in 'domains'")
+    return tuple(values)
+
+
+def _check_unique(portals: tuple[Portal, ...], path: Path) -> None:
+    seen_ids: set[str] = set()
+    seen_hosts: dict[str, str] = {}
+    for portal in portals:
+        if portal.id in seen_ids:
+            raise RegistryError(f"{path.name}: portal {portal.id!r} appears twice")
+        seen_ids.add(portal.id)
+        for host in portal.domains:
+            if host in seen_hosts:
+                raise RegistryError(f"{path.name}: domain {host!r} is in both {seen_hosts[host]!r} and {portal.id!r}")
+            seen_hosts[host] = portal.id

@@ -1,0 +1,190 @@
+"""The replica's HTTP server: one ThreadingHTTPServer on 127.0.0.1 answering for every portal's hostnames.
+
+The crawler connects to 127.0.0.1:PORT and sends the real `Host` (e.g. `hanam.gov.vn`);
+the server picks the portal's site by that header. Responses are HTTP/1.1 with
+Content-Length (Scrapy keeps connections alive) and depend only on the corpus and `today`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import traceback
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Sequence
+from urllib.parse import unquote, urlsplit
+
+from . import datefmt
+from .corpus import CorpusArticle, load_corpus
+from .portals import HOSTS
+from .sites import Site, build_sites
+from .web import Request, Response, text_response
+
+TODAY_ENV = "VNARCHIVE_REPLICA_TODAY"
+LOG_ENV = "VNARCHIVE_REPLICA_LOG"
+LISTEN_ADDRESS = "127.0.0.1"
+MAX_BODY_BYTES = 1 << 20  # forms and API posts are small; refuse anything larger
+IDLE_TIMEOUT_SECONDS = 60  # close kept-alive connections nobody uses
+
+
+def resolve_today(today: date | None = None) -> date:
+    """The date page headers show: the argument, else $VNARCHIVE_REPLICA_TODAY (YYYY-MM-DD), else the real today."""
+    if today is not None:
+        return today
+    configured = os.environ.get(TODAY_ENV, "").strip()
+    return date.fromisoformat(configured) if configured else date.today()
+
+
+class Replica:
+    """Every portal's site over one corpus, and dispatch by hostname."""
+
+    def __init__(self, *, today: date, page_size: int | None = None, articles: Sequence[CorpusArticle] | None = None):
+        self.today = today
+        self.sites: dict[str, Site] = build_sites(load_corpus() if articles is None else articles, today=today, page_size=page_size)
+
+    def respond(self, request: Request) -> Response:
+        """The response for a request; unknown hosts (and defunct portals) get a plain 404."""
+        portal_id = HOSTS.get(request.host)
+        if portal_id is None:
+            return text_response("unknown host", status=404)
+        site = self.sites[portal_id]
+        response = site.respond(request)
+        return Response(
+            response.status,
+            response.body,
+            response.content_type,
+            response.last_modified,
+            site.response_headers + response.headers,
+        )
+
+
+class ReplicaRequestHandler(BaseHTTPRequestHandler):
+    """Turns http.server calls into Request -> Response through the server's Replica."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "replica"
+    sys_version = ""
+    timeout = IDLE_TIMEOUT_SECONDS
+    server: "_ReplicaHTTPServer"
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def do_POST(self) -> None:
+        self._answer(send_body=True)
+
+    def _answer(self, *, send_body: bool) -> None:
+        try:
+            request = self._request()
+        except ValueError as error:
+            self._send(text_response(str(error), status=413), send_body=send_body)
+            return
+        try:
+            response = self.server.replica.respond(request)
+        except Exception:  # a bug in a site must not kill the connection silently
+            traceback.print_exc(file=sys.stderr)
+            response = text_response("internal server error", status=500)
+        self._send(response, send_body=send_body)
+
+    def _request(self) -> Request:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            self.close_connection = True
+            raise ValueError("request body too large")
+        body = self.rfile.read(length) if length else b""
+        host = (self.headers.get("Host") or "").strip().lower().split(":")[0].rstrip(".")
+        target = urlsplit(self.path)
+        return Request(self.command, host, unquote(target.path) or "/", target.query, body)
+
+    def _send(self, response: Response, *, send_body: bool) -> None:
+        headers = dict(response.headers)
+        self._server_software = headers.pop("Server", self.server_version)
+        self.send_response(response.status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        if response.status == 200:
+            self.send_header("ETag", response.etag)
+        if response.last_modified is not None:
+            self.send_header("Last-Modified", datefmt.http_date(response.last_modified))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(response.body)
+
+    def version_string(self) -> str:
+        """The Server header: the software the portal runs (IIS, nginx), as the site says."""
+        return getattr(self, "_server_software", self.server_version)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """One line per request only when $VNARCHIVE_REPLICA_LOG=1: tests and crawls stay quiet."""
+        if os.environ.get(LOG_ENV) == "1":
+            super().log_message(format, *args)
+
+
+class _ReplicaHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    replica: Replica
+
+
+class ReplicaServer:
+    """The replica on 127.0.0.1; port 0 picks a free port. Use as a context manager or start()/stop()."""
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        today: date | None = None,
+        page_size: int | None = None,
+        articles: Sequence[CorpusArticle] | None = None,
+    ):
+        self.today = resolve_today(today)
+        self.replica = Replica(today=self.today, page_size=page_size, articles=articles)
+        self._httpd = _ReplicaHTTPServer((LISTEN_ADDRESS, port), ReplicaRequestHandler)
+        self._httpd.replica = self.replica
+        self.port: int = self._httpd.server_address[1]
+        self.base_url = f"http://{LISTEN_ADDRESS}:{self.port}"
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "ReplicaServer":
+        """Serve in a daemon thread; returns self."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"replica-{self.port}", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._httpd.server_close()
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted."""
+        try:
+            self._httpd.serve_forever()
+        finally:
+            self._httpd.server_close()
+
+    def __enter__(self) -> "ReplicaServer":
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def serve_forever(port: int, today: date | None = None, *, page_size: int | None = None) -> None:
+    """Serve in the foreground (`vnarchive replica`, `python -m crawler.replica`) until Ctrl-C."""
+    server = ReplicaServer(port, today=today, page_size=page_size)
+    print(f"replica serving {len(server.replica.sites)} portals on {server.base_url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass

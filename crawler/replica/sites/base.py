@@ -1,0 +1,289 @@
+"""What every replica site shares: listing arithmetic, related lists, chrome, robots.txt, 404.
+
+A platform subclass says where things live (URL patterns, image paths), how dates look
+(`header_today`, `article_date`, `list_date`) and which requests it answers (`route`).
+Templates live in templates/<platform>/ and receive the site itself as `site`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from math import ceil
+from typing import Any, ClassVar, Literal, Sequence
+from urllib.parse import urlsplit
+
+from .. import datefmt
+from ..corpus import Attachment, CorpusArticle, Image
+from ..naming import base64_junk, key_hash
+from ..portals import Portal
+from ..render import render
+from ..web import JPEG, PLACEHOLDER_JPEG, Request, Response, html_response, method_not_allowed, redirect, text_response
+
+# Two articles a page gives every portal several listing pages from a small corpus.
+DEFAULT_PAGE_SIZE = 2
+RELATED_COUNT = 3
+MOST_VIEWED_COUNT = 5
+# Tags are phrases of the title that the portals' editors typically tag with.
+TAG_PHRASES = (
+    "dân vận", "chính quyền", "cải cách hành chính", "chuyển đổi số", "tiếp công dân",
+    "dân chủ", "hội nghị", "nông thôn mới", "khắc phục hậu quả", "đối thoại",
+)
+
+Precision = Literal["second", "minute", "date"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of an article body as a template prints it: a paragraph or a picture."""
+
+    kind: Literal["paragraph", "image"]
+    text: str = ""
+    src: str = ""
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link a template prints: text and href (empty href: plain text, e.g. the last breadcrumb)."""
+
+    text: str
+    href: str = ""
+
+
+def source_line(article: CorpusArticle) -> str:
+    """`Nguồn: hanam.gov.vn, 1/8/2018`, or `Nguồn: Báo Vĩnh Long` when the source has no date."""
+    if not article.source:
+        return ""
+    day = article.source_day
+    return f"Nguồn: {article.source}, {datefmt.dmy_unpadded(day)}" if day else f"Nguồn: {article.source}"
+
+
+class Site:
+    """One portal served by the replica."""
+
+    platform: ClassVar[str]
+    # What the article page's date line shows; decides expected_published_at.
+    date_precision: ClassVar[Precision]
+    default_page_size: ClassVar[int] = DEFAULT_PAGE_SIZE
+    case_insensitive_paths: ClassVar[bool] = False  # IIS matches paths and parameter names in any case
+    admin_path: ClassVar[str] = "/admin/"  # the one path robots.txt disallows
+    home_path: ClassVar[str] = "/"
+    response_headers: ClassVar[tuple[tuple[str, str], ...]] = (("Server", "nginx"),)
+
+    def __init__(self, portal: Portal, articles: Sequence[CorpusArticle], *, today: date, page_size: int | None = None):
+        self.portal = portal
+        self.today = today
+        self.page_size = page_size or self.default_page_size
+        self.articles = [article for article in articles if article.portal == portal.id]
+        self._position = {article.key: index for index, article in enumerate(self.articles)}
+        self._check_unique_paths()
+        self.image_paths = frozenset(self._own_path(self.image_src(a, image.file)) for a in self.articles for image in a.images) - {""}
+
+    # --- URLs (subclasses) -------------------------------------------------------------------
+
+    @classmethod
+    def article_path(cls, article: CorpusArticle) -> str:
+        """The root-relative URL of an article's page (path and query), as the site links it."""
+        raise NotImplementedError
+
+    def listing_path(self, page: int) -> str:
+        """The root-relative URL of listing page `page` (1-based)."""
+        raise NotImplementedError
+
+    def image_src(self, article: CorpusArticle, file: str) -> str:
+        """Where the site keeps an article's picture."""
+        raise NotImplementedError
+
+    def attachment_href(self, article: CorpusArticle, attachment: Attachment) -> str:
+        """Where the site keeps an article's attached document."""
+        raise NotImplementedError
+
+    def send_to_friend_href(self, article: CorpusArticle) -> str:
+        """The "Gửi cho bạn bè" link (a page the replica does not serve)."""
+        return f"/sendtofriend.aspx?url={self.article_path(article)}"
+
+    # --- dates (subclasses) ------------------------------------------------------------------
+
+    def header_today(self) -> str:
+        """Today's date as the page header prints it: the date that is not the article's."""
+        raise NotImplementedError
+
+    def article_date(self, article: CorpusArticle) -> str:
+        """The article page's date line (only printed when article.date_line)."""
+        raise NotImplementedError
+
+    def list_date(self, article: CorpusArticle) -> str:
+        """The date next to an article in listings."""
+        return datefmt.dmy(article.published)
+
+    def related_date(self, article: CorpusArticle) -> str:
+        """The date next to an article in related lists."""
+        return f"({self.list_date(article)})"
+
+    # --- requests ----------------------------------------------------------------------------
+
+    def route(self, request: Request, path: str) -> Response | None:
+        """The response to a GET (or HEAD) for `path`, or None when the site has no such page."""
+        raise NotImplementedError
+
+    def route_post(self, request: Request, path: str) -> Response | None:
+        """The response to a POST, or None: the site takes no POST there."""
+        return None
+
+    def respond(self, request: Request) -> Response:
+        """Any request for this site, including the paths every site has."""
+        path = request.path.lower() if self.case_insensitive_paths else request.path
+        if path == "/robots.txt":
+            return self.robots()
+        if path in self.image_paths:
+            return Response(200, PLACEHOLDER_JPEG, JPEG)
+        if request.method == "POST":
+            response = self.route_post(request, path)
+            return response or method_not_allowed("GET, HEAD")
+        if path == "/" and self.home_path != "/":
+            return redirect(self.home_path)
+        return self.route(request, path) or self.not_found()
+
+    def robots(self) -> Response:
+        """Listings and articles allowed; only the admin area is not."""
+        return text_response(f"User-agent: *\nDisallow: {self.admin_path}\n")
+
+    def not_found(self) -> Response:
+        """The site's own "page does not exist" page, with a real 404 status."""
+        return self.render_page(
+            "not_found.html", status=404, title=self.document_title("Trang không tồn tại"), crumbs=self.crumbs(), path=self.home_path
+        )
+
+    def home(self) -> Response:
+        """The front page: the newest articles and a link to the news section."""
+        latest = self.articles[:MOST_VIEWED_COUNT]
+        return self.render_page(
+            "home.html", title=self.portal.site_name, crumbs=[Link("Trang chủ")], latest=latest, path=self.home_path
+        )
+
+    # --- pages -------------------------------------------------------------------------------
+
+    def render_page(self, template: str, *, status: int = 200, last_modified: datetime | None = None, **context: Any) -> Response:
+        """Render templates/<platform>/<template>, or the shared templates/<template> when the platform has none."""
+        text = render([f"{self.platform}/{template}", template], site=self, portal=self.portal, **context)
+        return html_response(text, status=status, last_modified=last_modified)
+
+    def listing_page(self, page: int) -> Response:
+        """Listing page `page`: an empty list (still 200) beyond the last page."""
+        return self.render_page(
+            "listing.html",
+            title=self.document_title(self.portal.section_name),
+            crumbs=self.crumbs(),
+            page=page,
+            items=self.page_items(page),
+            path=self.listing_path(page),
+        )
+
+    def article_page(self, article: CorpusArticle) -> Response:
+        """An article's page, Last-Modified at its publication time."""
+        return self.render_page(
+            "article.html",
+            last_modified=article.published,
+            title=self.document_title(article.title),
+            crumbs=self.crumbs(article),
+            article=article,
+            path=self.article_path(article),
+        )
+
+    def document_title(self, name: str) -> str:
+        """The <title> text."""
+        return f"{name} - {self.portal.site_name}"
+
+    def crumbs(self, article: CorpusArticle | None = None) -> list[Link]:
+        """Trang chủ » section (» category): the breadcrumb."""
+        trail = [Link("Trang chủ", self.home_path), Link(self.portal.section_name, self.listing_path(1))]
+        if article and article.category != self.portal.section_name:
+            trail.append(Link(article.category))
+        return trail
+
+    # --- what templates print ----------------------------------------------------------------
+
+    def page_count(self) -> int:
+        """How many listing pages the section has (at least one, even when empty)."""
+        return max(1, ceil(len(self.articles) / self.page_size))
+
+    def page_items(self, page: int) -> list[CorpusArticle]:
+        """The articles of listing page `page`, newest first."""
+        start = (page - 1) * self.page_size
+        return self.articles[start:start + self.page_size] if page >= 1 else []
+
+    def listing_urls(self) -> list[str]:
+        """The real URLs of every listing page, page 1 first."""
+        return [self.url(self.listing_path(page)) for page in range(1, self.page_count() + 1)]
+
+    def url(self, path: str) -> str:
+        """The real https URL of a root-relative path."""
+        return f"https://{self.portal.host}{path}"
+
+    def body_blocks(self, article: CorpusArticle) -> list[Block]:
+        """The body with picture paths resolved for this site."""
+        return [
+            Block("image", src=self.image_src(article, block.file), caption=block.caption)
+            if isinstance(block, Image) else Block("paragraph", text=block)
+            for block in article.body
+        ]
+
+    def attachment_links(self, article: CorpusArticle) -> list[Link]:
+        """The article's documents as links."""
+        return [Link(attachment.name, self.attachment_href(article, attachment)) for attachment in article.attachments]
+
+    def source_line(self, article: CorpusArticle) -> str:
+        """`Nguồn: …` (empty when the article names no source)."""
+        return source_line(article)
+
+    def tags(self, article: CorpusArticle) -> list[str]:
+        """Keywords: the tag phrases found in the title, else the category."""
+        title = article.title.lower()
+        return [phrase for phrase in TAG_PHRASES if phrase in title] or [article.category]
+
+    def older(self, article: CorpusArticle, count: int = RELATED_COUNT) -> list[CorpusArticle]:
+        """The next articles after this one in listing order, wrapping round to the newest."""
+        index = self._position[article.key]
+        return (self.articles[index + 1:] + self.articles[:index])[:count]
+
+    def newer(self, article: CorpusArticle, count: int = RELATED_COUNT) -> list[CorpusArticle]:
+        """The articles just before this one in listing order, nearest first, wrapping round."""
+        index = self._position[article.key]
+        return (self.articles[:index][::-1] + self.articles[index + 1:][::-1])[:count]
+
+    def most_viewed(self, count: int = MOST_VIEWED_COUNT) -> list[CorpusArticle]:
+        """A stable "most read" ranking (the real counts are unknowable)."""
+        return sorted(self.articles, key=lambda a: key_hash("views", a.key))[:count]
+
+    def hidden_field(self, name: str, path: str) -> str:
+        """A deterministic stand-in for ASP.NET's __VIEWSTATE or __EVENTVALIDATION on the page at `path`."""
+        return base64_junk(self.portal.id, name, path, size=96 if name == "__EVENTVALIDATION" else 240)
+
+    def rating(self, article: CorpusArticle) -> tuple[int, int]:
+        """(points, votes) shown by the rating widget, derived from the key."""
+        votes = key_hash("votes", article.key) % 40
+        return votes * 4 + key_hash("points", article.key) % (votes + 1), votes
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _own_path(self, src: str) -> str:
+        """The path of a URL on this site, lowercased on IIS; other hosts' URLs give ''."""
+        parts = urlsplit(src)
+        if parts.netloc and parts.netloc not in self.portal.hosts:
+            return ""
+        return parts.path.lower() if self.case_insensitive_paths else parts.path
+
+    def _check_unique_paths(self) -> None:
+        seen: dict[str, str] = {}
+        for article in self.articles:
+            path = self.article_path(article).lower()
+            if path in seen:
+                raise ValueError(f"{self.portal.id}: articles {seen[path]} and {article.key} get the same URL {path}")
+            seen[path] = article.key
+
+
+def page_number(values: list[str] | None) -> int:
+    """A page parameter as the CMSs read it: missing or garbage means page 1."""
+    text = (values or ["1"])[0].strip()
+    return int(text) if text.isdigit() and int(text) >= 1 else 1

@@ -1,0 +1,95 @@
+"""Requests and responses as the replica's sites see them, free of http.server details."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+HTML = "text/html; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
+RSS = "application/rss+xml; charset=utf-8"
+JAVASCRIPT = "application/javascript; charset=utf-8"
+JPEG = "image/jpeg"
+
+# Enough of a JPEG (start- and end-of-image markers around an empty APP0 segment) for a
+# client that checks the type; the replica's pictures are not meant to be looked at.
+PLACEHOLDER_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+
+
+def parse_params(text: str, *, lower_keys: bool = False) -> dict[str, list[str]]:
+    """A query string or form body -> {name: [values]}; IIS sites compare names case-insensitively."""
+    params = parse_qs(text, keep_blank_values=True)
+    if not lower_keys:
+        return params
+    lowered: dict[str, list[str]] = {}
+    for name, values in params.items():
+        lowered.setdefault(name.lower(), []).extend(values)
+    return lowered
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request: method, Host without port, path (percent-decoded) and raw query and body."""
+
+    method: str
+    host: str
+    path: str
+    query_string: str = ""
+    body: bytes = b""
+
+    def query(self, *, lower_keys: bool = False) -> dict[str, list[str]]:
+        """The query parameters."""
+        return parse_params(self.query_string, lower_keys=lower_keys)
+
+    def form(self, *, lower_keys: bool = False) -> dict[str, list[str]]:
+        """The form-encoded body parameters."""
+        return parse_params(self.body.decode("utf-8", "replace"), lower_keys=lower_keys)
+
+
+@dataclass(frozen=True)
+class Response:
+    """What the server sends back; ETag and Content-Length are computed from `body`."""
+
+    status: int
+    body: bytes
+    content_type: str = HTML
+    last_modified: datetime | None = None
+    headers: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def etag(self) -> str:
+        """A strong validator that depends on the bytes only."""
+        return '"' + hashlib.sha256(self.body).hexdigest()[:24] + '"'
+
+
+def html_response(text: str, *, status: int = 200, last_modified: datetime | None = None) -> Response:
+    """An HTML page."""
+    return Response(status, text.encode("utf-8"), HTML, last_modified)
+
+
+def json_response(data: Any, *, status: int = 200) -> Response:
+    """A JSON document, UTF-8 as the real API sends it (no \\u escapes)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Response(status, text.encode("utf-8"), JSON)
+
+
+def text_response(text: str, *, status: int = 200, content_type: str = TEXT) -> Response:
+    """Plain text (robots.txt, error notes)."""
+    return Response(status, text.encode("utf-8"), content_type)
+
+
+def redirect(location: str, *, status: int = 302) -> Response:
+    """A redirect with a short HTML body, as IIS sends."""
+    body = f'<html><head><title>Object moved</title></head><body><h2>Object moved to <a href="{html.escape(location)}">here</a>.</h2></body></html>'
+    return Response(status, body.encode("utf-8"), HTML, headers=(("Location", location),))
+
+
+def method_not_allowed(allowed: str) -> Response:
+    """405 with the Allow header."""
+    return Response(405, b"Method Not Allowed", TEXT, headers=(("Allow", allowed),))

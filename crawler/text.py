@@ -1,0 +1,78 @@
+"""Vietnamese text normalization: one canonical form to store, one folded form to search.
+
+Stored text is NFC with canonical tone placement, so that `hoà` and `hòa`, or an NFD
+copy pasted from macOS, compare equal. The canonical placement is the one the portals
+themselves mostly print (`hòa`, `thủy`, `khỏe`: the tone on the first vowel of an open
+`oa`/`oe`/`uy`), named here by position, not "old"/"new", because sources use those
+words in opposite senses.
+
+Written here rather than imported: underthesea re-spaces punctuation and pulls ~70 MB,
+pyvi ~300 MB, and vi-fix gets `quý` wrong (see ../shared/VIETNAMESE.md).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
+PLAIN_VOWELS = frozenset("aeiouy")
+WORD = re.compile(r"\w+")
+WHITESPACE_RUN = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+
+def to_nfc(text: str) -> str:
+    """NFC with canonical tone placement in every word."""
+    return WORD.sub(_canonical_word, unicodedata.normalize("NFC", text))
+
+
+def fold(text: str) -> str:
+    """Lowercase, no diacritics, đ→d: what a query typed without tone marks matches."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.replace("đ", "d")
+
+
+def clean_line(text: str) -> str:
+    """One line of page text: canonical NFC, exotic spaces folded, ends trimmed."""
+    return WHITESPACE_RUN.sub(" ", to_nfc(text)).strip()
+
+
+def _canonical_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    decomposed = unicodedata.normalize("NFD", word)
+    tones = [ch for ch in decomposed if ch in TONE_MARKS]
+    if len(tones) != 1:  # untoned, or malformed (two tones): leave as typed
+        return word
+    letters = list(unicodedata.normalize("NFC", decomposed.replace(tones[0], "")))
+    position = _tone_position(letters)
+    if position is None:
+        return word
+    letters[position] = unicodedata.normalize("NFC", letters[position] + tones[0])
+    return "".join(letters)
+
+
+def _base(letter: str) -> str:
+    return unicodedata.normalize("NFD", letter)[0].lower()
+
+
+def _tone_position(letters: list[str]) -> int | None:
+    """Index of the vowel that carries the tone in one syllable, or None if not a syllable."""
+    vowels = [i for i, ch in enumerate(letters) if _base(ch) in PLAIN_VOWELS]
+    if not vowels:
+        return None
+    # `qu` and `gi` + vowel: the u/i belongs to the initial consonant.
+    head = "".join(_base(ch) for ch in letters[:2])
+    if head in ("qu", "gi") and len(vowels) > 1 and vowels[0] == 1:
+        vowels = vowels[1:]
+    if vowels[-1] - vowels[0] != len(vowels) - 1:  # not one vowel cluster: not Vietnamese (café)
+        return None
+    marked = [i for i in vowels if letters[i].lower() not in PLAIN_VOWELS]
+    if marked:  # â ă ê ô ơ ư carry the tone; in ươ the later one (người, được)
+        return marked[-1]
+    closed = vowels[-1] < len(letters) - 1
+    if closed or len(vowels) == 1:
+        return vowels[-1]
+    if len(vowels) == 3:  # oai, oay, uya, uyu, oeo: the middle vowel
+        return vowels[1]
+    return vowels[0]  # open two-vowel cluster: hòa, thủy, khỏe, mùa, hài

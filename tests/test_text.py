@@ -1,0 +1,35 @@
+import unicodedata
+
+import pytest
+
+from crawler.text import clean_line, fold, to_nfc
+
+
+@pytest.mark.parametrize("typed, canonical", [
+    ("hoà", "hòa"), ("hòa", "hòa"), ("thuỷ", "thủy"), ("khoẻ", "khỏe"), ("Hoà Bình", "Hòa Bình"),
+    ("TOÀ", "TÒA"), ("qúy", "quý"), ("hòan", "hoàn"), ("ngoài", "ngoài"), ("của", "của"),
+    ("người", "người"), ("được", "được"), ("giá", "giá"), ("gì", "gì"), ("huỳnh", "huỳnh"),
+])
+def test_tone_marks_sit_where_the_portals_put_them(typed, canonical):
+    assert to_nfc(typed) == canonical
+
+
+@pytest.mark.parametrize("word", ["huệ", "luận", "hoặc", "Thừa Thiên Huế", "Tọa đàm", "HĐND"])
+def test_decomposed_text_becomes_the_same_nfc(word):
+    assert to_nfc(unicodedata.normalize("NFD", word)) == word
+
+
+def test_foreign_words_keep_their_accents():
+    assert to_nfc("café résumé") == "café résumé"
+
+
+@pytest.mark.parametrize("text, folded", [
+    ("Dân vận chính quyền", "dan van chinh quyen"), ("HĐND", "hdnd"), ("Đảng", "dang"),
+    ("hoà", "hoa"), ("hòa", "hoa"), (unicodedata.normalize("NFD", "Thủy"), "thuy"),
+])
+def test_fold_removes_every_mark_and_dd(text, folded):
+    assert fold(text) == folded
+
+
+def test_clean_line_folds_exotic_spaces():
+    assert clean_line("  Ngày\u00a026/12/2016,\u200b  ông  ") == "Ngày 26/12/2016, ông"
