@@ -33,8 +33,12 @@ logger = logging.getLogger(__name__)
 
 EXTRACTOR_VERSION = f"{__version__}+extract.1"
 ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z)(?:$|[?#])|LinkClick\.aspx\?fileticket=", re.IGNORECASE)
-# Where a page's "today" date, menus and related lists live: never the article's own date.
-NOT_ARTICLE_REGION = re.compile(r"header|top|today|footer|related|other|most|nav|menu|sidebar|comment|weather|clock", re.IGNORECASE)
+# Class or id segments of the regions that hold a page's "today" date, menus and related
+# lists (tandan-header-date, dnn-today, OtherNews, mostview): never the article's own.
+NOT_ARTICLE_REGION = re.compile(
+    r"(?:^|[-_\s])(?:header|top|today|footer|related|other|most|nav|menu|sidebar|comment|weather|clock|banner)",
+    re.IGNORECASE,
+)
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—]\s+")
 YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
@@ -122,7 +126,7 @@ def published_date(
     """
     url_date = date_from_url(url, now=fetched_at)
     candidates = (
-        ("selector", _date_element_text(page, selectors)),
+        ("selector", _date_element_text(page, selectors, fetched_at)),
         ("meta", _meta_date_text(page)),
     )
     for where, text in candidates:
@@ -177,6 +181,7 @@ def _content(page: Selector, selectors: CompiledSelectors, url: str, warnings: l
     if node is None:
         warnings.append("content selector matched nothing: whole-page extraction")
         root = _pruned_copy(page.root, selectors.prune)
+        _drop_other_regions(root)
     else:
         root = _pruned_copy(node.root, selectors.prune)
     images = _images(root, url)
@@ -199,6 +204,14 @@ def _pruned_copy(root: etree._Element, prune: tuple[str, ...]) -> etree._Element
         # trafilatura drops figures with their captions; a caption is part of the text, once
         element.tag = "div" if element.tag == "figure" else "p"
     return copy
+
+
+def _drop_other_regions(root: etree._Element) -> None:
+    """Headers, menus, footers and related lists out of a whole page, before reading its text."""
+    doomed = [el for el in root.iter() if isinstance(el.tag, str) and el is not root and _is_other_region(el)]
+    for element in doomed:
+        if element.getparent() is not None:
+            element.getparent().remove(element)
 
 
 def _paragraphs(root: etree._Element, *, whole_page: bool, warnings: list[str]) -> list[str]:
@@ -355,7 +368,7 @@ def _category(page: Selector, selectors: CompiledSelectors, title: str) -> str:
     return crumbs[-1] if crumbs else ""
 
 
-def _date_element_text(page: Selector, selectors: CompiledSelectors) -> str:
+def _date_element_text(page: Selector, selectors: CompiledSelectors, fetched_at: datetime) -> str:
     """The platform's date element; on unknown layouts the first date-like element outside headers and related lists."""
     node = selectors.first(page, "date")
     if node is not None and not _in_other_region(node.root):
@@ -364,17 +377,18 @@ def _date_element_text(page: Selector, selectors: CompiledSelectors) -> str:
         for found in page.css(css):
             if not _in_other_region(found.root):
                 text = _text(found) or found.attrib.get("datetime", "")
-                if text and parse_date(text) is not None:
+                if text and parse_date(text, now=fetched_at) is not None:
                     return text
     return ""
 
 
 def _in_other_region(element: etree._Element) -> bool:
-    for node in (element, *element.iterancestors()):
-        marker = f"{node.get('class', '')} {node.get('id', '')}"
-        if node.tag in ("header", "footer", "nav", "aside") or NOT_ARTICLE_REGION.search(marker):
-            return True
-    return False
+    return any(_is_other_region(node) for node in (element, *element.iterancestors()))
+
+
+def _is_other_region(element: etree._Element) -> bool:
+    marker = f"{element.get('class', '')} {element.get('id', '')}"
+    return element.tag in ("header", "footer", "nav", "aside") or bool(NOT_ARTICLE_REGION.search(marker))
 
 
 def _meta_date_text(page: Selector) -> str:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import ClassVar
 from urllib.parse import quote
 
-from .. import datefmt
-from ..corpus import Attachment, CorpusArticle
-from ..naming import id_in_range
-from ..web import Request, Response
-from .base import Link, Site, page_number
+from . import datefmt
+from .corpus import Attachment, CorpusArticle
+from .naming import id_in_range
+from .web import Request, Response
+from .base_site import Link, Site, page_number
 from .sharepoint_tandan import SHAREPOINT_HEADERS
 
 

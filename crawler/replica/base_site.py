@@ -13,12 +13,12 @@ from math import ceil
 from typing import Any, ClassVar, Literal, Sequence
 from urllib.parse import urlsplit
 
-from .. import datefmt
-from ..corpus import Attachment, CorpusArticle, Image
-from ..naming import base64_junk, key_hash
-from ..portals import Portal
-from ..render import render
-from ..web import JPEG, PLACEHOLDER_JPEG, Request, Response, html_response, method_not_allowed, redirect, text_response
+from . import datefmt
+from .corpus import Attachment, CorpusArticle, Image
+from .naming import base64_junk, key_hash
+from .portals import Portal
+from .render import render
+from .web import JPEG, PLACEHOLDER_JPEG, Request, Response, html_response, method_not_allowed, redirect, text_response
 
 # Two articles a page gives every portal several listing pages from a small corpus.
 DEFAULT_PAGE_SIZE = 2

@@ -12,12 +12,12 @@ import re
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from .. import datefmt
-from ..corpus import Attachment, CorpusArticle
-from ..naming import hex_token, lower_slug
-from ..render import render
-from ..web import JAVASCRIPT, Request, Response, json_response, method_not_allowed
-from .base import Site
+from . import datefmt
+from .corpus import Attachment, CorpusArticle
+from .naming import hex_token, lower_slug
+from .render import render
+from .web import JAVASCRIPT, Request, Response, json_response, method_not_allowed
+from .base_site import Site
 
 MAX_API_PAGE_SIZE = 50
 ARTICLE_PATH = re.compile(r"^/blogs/[a-z0-9-]+-(?P<id>[0-9a-f]{24})$")

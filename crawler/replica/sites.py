@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Sequence
 
-from ..corpus import CorpusArticle
-from ..portals import PORTALS, PORTALS_BY_ID
-from .base import Site
+from .base_site import Site
+from .corpus import CorpusArticle
+from .portals import PORTALS, PORTALS_BY_ID
 from .dnn import DotNetNuke
 from .generic import GenericCms
 from .hanoi_cms import HanoiCms

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import ClassVar
 from urllib.parse import quote
 
-from .. import datefmt
-from ..corpus import Attachment, CorpusArticle
-from ..naming import base36_token, id_in_range, slug_words
-from ..web import Request, Response
-from .base import Site, page_number
+from . import datefmt
+from .corpus import Attachment, CorpusArticle
+from .naming import base36_token, id_in_range, slug_words
+from .web import Request, Response
+from .base_site import Site, page_number
 
 SHAREPOINT_HEADERS = (
     ("Server", "Microsoft-IIS/10.0"),

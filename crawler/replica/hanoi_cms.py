@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import ClassVar
 from urllib.parse import quote
 
-from .. import datefmt
-from ..corpus import CorpusArticle, Attachment
-from ..naming import key_hash, lower_slug
-from ..render import render
-from ..web import Request, Response, html_response, method_not_allowed, text_response
-from .base import Site, page_number
+from . import datefmt
+from .corpus import Attachment, CorpusArticle
+from .naming import key_hash, lower_slug
+from .render import render
+from .web import Request, Response, html_response, method_not_allowed, text_response
+from .base_site import Site, page_number
+
+MAX_PAGE_SIZE = 50
 
 
 class HanoiCms(Site):
@@ -49,14 +51,11 @@ class HanoiCms(Site):
     def listing_urls(self) -> list[str]:
         return [self.url(self.listing_path(1))]
 
-    def _static_dir(self, kind: str, article: CorpusArticle) -> str:
-        return f"{self.static_host}{kind}/{article.published:%Y/%m/%d}"
-
     def image_src(self, article: CorpusArticle, file: str) -> str:
-        return f"{self._static_dir('', article)}/{file}"
+        return f"{self.static_host}/{article.published:%Y/%m/%d}/{file}"
 
     def attachment_href(self, article: CorpusArticle, attachment: Attachment) -> str:
-        return f"{self._static_dir('/files', article)}/{quote(attachment.file)}"
+        return f"{self.static_host}/files/{article.published:%Y/%m/%d}/{quote(attachment.file)}"
 
     def send_to_friend_href(self, article: CorpusArticle) -> str:
         return f"/gui-cho-ban-be?newsid={self.article_id(article)}"
@@ -93,11 +92,12 @@ class HanoiCms(Site):
     def more_items(self, request: Request) -> Response:
         """The "Xem thêm" API: the next PageSize items not among DataIds[], as an HTML fragment."""
         form = request.form()
-        if not form.get("Catname") or not form.get("PageIndex"):
+        catname, page_index = (form.get(name, [""])[0].strip() for name in ("Catname", "PageIndex"))
+        if not catname or not page_index:
             return text_response("Catname and PageIndex are required", status=400)
-        if form["Catname"][0] != self.catname:
+        if catname != self.catname:
             return html_response("")
-        page_size = page_number(form.get("PageSize")) if form.get("PageSize") else self.page_size
+        page_size = min(page_number(form.get("PageSize")), MAX_PAGE_SIZE) if form.get("PageSize") else self.page_size
         shown = set(form.get("DataIds[]", []) + form.get("DataIds", []))
         fresh = [article for article in self.articles if self.article_id(article) not in shown][:page_size]
         return html_response(render("hanoi_cms/items.html", site=self, items=fresh) if fresh else "")

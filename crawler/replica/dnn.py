@@ -10,12 +10,12 @@ import base64
 from typing import ClassVar
 from urllib.parse import quote
 
-from .. import datefmt
-from ..corpus import Attachment, CorpusArticle
-from ..naming import id_in_range, key_hash
-from ..render import render
-from ..web import RSS, Request, Response
-from .base import Site, page_number
+from . import datefmt
+from .corpus import Attachment, CorpusArticle
+from .naming import id_in_range, key_hash
+from .render import render
+from .web import RSS, Request, Response
+from .base_site import Site, page_number
 
 HOUSE_SOURCE = "Vinhlong.gov.vn"
 # DNN renders the header clock at request time; fixed here so that pages stay byte-identical.

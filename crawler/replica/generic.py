@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import ClassVar
 from urllib.parse import quote
 
-from .. import datefmt
-from ..corpus import Attachment, CorpusArticle
-from ..naming import id_in_range, lower_slug
-from ..web import Request, Response
-from .base import Site, page_number
+from . import datefmt
+from .corpus import Attachment, CorpusArticle
+from .naming import id_in_range, lower_slug
+from .web import Request, Response
+from .base_site import Site, page_number
 
 
 class GenericCms(Site):

@@ -1,0 +1,171 @@
+"""Extraction on saved replica pages, field by field, with the fetch time frozen.
+
+Expected values come from the seeds (../shared/seeds) and PORTALS.md, not from the extractor.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from crawler.boilerplate import PORTALS_MD_STRINGS
+from crawler.dates import VIETNAM_TZ
+from crawler.extract import extract_api_article, extract_html
+from crawler.registry import load_registry
+
+PAGES = Path(__file__).parent / "pages"
+FETCHED_AT = datetime(2026, 11, 23, 10, 0, tzinfo=VIETNAM_TZ)
+URLS = {
+    "vinhlong_seed002.html": "https://vinhlong.gov.vn/Default.aspx?tabid=22641&ID=81066",
+    "hue_seed001.html": "https://hue.gov.vn/?gd=1&cn=129&tc=37701",
+    "backan_seed003.html": "https://backan.gov.vn/Pages/chi-tiet-tin.aspx?ItemID=39833&l=TinTucSuKien",
+    "danvan_seed000.html": "https://danvan.vn/tin-tuc-su-kien/dan-van-chinh-quyen/toa-dam-nang-cao-chat-luong-cong-tac-dan-van-cua-chinh-quyen-740259.html",
+    "danvan_seed004.html": "https://danvan.vn/tin-tuc-su-kien/dan-van-chinh-quyen/thanh-pho-ha-noi-khong-ngung-nang-cao-chat-luong-hieu-qua-cong-tac-dan-van-cua-cac-co-quan-nha-nuoc-653359.html",
+    "hanam_2021.html": "https://hanam.gov.vn/Pages/2021-6-18/Ha-Nam-Nang-cao-chat-luong-tiep-cong-dan-giai-oomv3v.aspx",
+    "hanoi_2026.html": "https://hanoi.gov.vn/tin-tuc-su-kien-noi-bat/sau-9-thang-van-hanh-chinh-quyen-hai-cap-126-xa-phuong-cua-ha-noi-giai-quyet-tren-1-8-trieu-ho-so-42604091415001.htm",
+}
+
+
+def extract(name: str, **kwargs):
+    portal = load_registry().get(name.split("_")[0])
+    html = (PAGES / name).read_text(encoding="utf-8")
+    return extract_html(html, URLS[name], portal, FETCHED_AT, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def vinhlong():
+    return extract("vinhlong_seed002.html")
+
+
+def test_vinhlong_date_is_the_article_not_the_header_today(vinhlong):
+    assert vinhlong.published_at == "2016-12-29T15:13:27+07:00"
+    assert vinhlong.date_source == "selector:dmy-time"
+
+
+def test_vinhlong_source_prefix_leaves_the_lead(vinhlong):
+    assert vinhlong.source == "Vinhlong.gov.vn"
+    assert vinhlong.lead.startswith("Ngày 26/12/2016, ông Lê Quang Trung")
+
+
+def test_vinhlong_author_initials_leave_the_body(vinhlong):
+    assert vinhlong.author == "N.H"
+    assert vinhlong.body.endswith("có thành tích xuất sắc trong công tác Dân vận chính quyền năm 2016.")
+
+
+def test_vinhlong_fields(vinhlong):
+    assert vinhlong.title == "Hội nghị tổng kết công tác Dân vận chính quyền năm 2016"
+    assert vinhlong.portal == "vinhlong"
+    assert vinhlong.language == "vi"
+    assert vinhlong.url_key == "vinhlong.gov.vn/default.aspx?id=81066&tabid=22641"
+    assert "dan van chinh quyen" in vinhlong.search_text
+
+
+def test_hue_12_hour_clock_with_ch_and_office_author():
+    record = extract("hue_seed001.html")
+    assert record.published_at == "2022-06-03T16:38:52+07:00"
+    assert record.author == "Văn phòng Thành ủy Huế"
+    assert record.title.startswith("Đoàn khảo sát của Ban Dân vận Tỉnh ủy làm việc với Thường trực Thành ủy Huế")
+
+
+def test_backan_without_date_line_takes_the_listing_date():
+    record = extract("backan_seed003.html", listing_date="20/07/2018")
+    assert record.published_at == "2018-07-20"
+    assert record.date_source == "listing:dmy"
+
+
+def test_backan_without_any_listing_reads_the_lead_with_the_year_it_mentions():
+    record = extract("backan_seed003.html")
+    assert record.published_at == "2018-07-20"
+    assert record.date_source == "lead:day-month-year-hint"
+    assert "date taken from the lead" in record.warnings
+
+
+def test_backan_title_and_caption_appear_once():
+    record = extract("backan_seed003.html")
+    assert record.author == "Duy Khánh"
+    paragraphs = record.body.split("\n\n")
+    assert paragraphs.count("Quang cảnh hội nghị") == 1
+    assert record.title not in paragraphs
+    assert not record.body.startswith("Sáng 20/7")  # the lead, printed again on the page, is the lead
+
+
+def test_danvan_republished_article_keeps_both_dates():
+    record = extract("danvan_seed000.html")
+    assert record.published_at == "2024-04-26"  # the page gives no time
+    assert (record.source, record.source_date) == ("hanam.gov.vn", "2018-08-01")
+    assert "Nguồn" not in record.body
+
+
+def test_danvan_author_alone_on_the_last_line():
+    record = extract("danvan_seed004.html")
+    assert record.published_at == "2022-08-12"
+    assert record.author == "Phan Thanh"
+    assert record.body.endswith("giai đoạn 2016 - 2021.")
+
+
+def test_hanam_sharepoint_fields_and_attachment():
+    record = extract("hanam_2021.html")
+    assert record.published_at == "2021-06-18T07:45:00+07:00"
+    assert (record.author, record.source, record.source_date) == ("Văn phòng UBND tỉnh", "Báo Hà Nam", "2021-06-17")
+
+
+def test_hanoi_byline_outside_the_content_and_figure_captions_kept():
+    record = extract("hanoi_2026.html")
+    assert record.published_at == "2026-04-09T14:15:00+07:00"
+    assert (record.source, record.source_date) == ("Báo Hànộimới", "2026-04-08")
+    assert record.images and record.images[0]["caption"] in record.body.split("\n\n")
+
+
+@pytest.mark.parametrize("name", sorted(URLS))
+def test_no_boilerplate_in_any_body(name):
+    record = extract(name)
+    leaked = [s for s in PORTALS_MD_STRINGS if s in record.body or s in record.lead]
+    assert leaked == []
+    assert "23/11/2026" not in record.body  # the header's today
+
+
+def test_api_article_from_the_javascript_site():
+    data = json.loads((PAGES / "tuyengiaodanvan_api_2025.json").read_text(encoding="utf-8"))
+    portal = load_registry().get("tuyengiaodanvan")
+    record = extract_api_article(data, "https://tuyengiaodanvan.vn/blogs/x-1", portal, FETCHED_AT)
+    assert record.published_at == "2025-10-15T08:25:00+07:00"
+    assert record.date_source == "api:publishedDate"
+    assert (record.source, record.source_date) == ("Báo Ninh Bình", "2025-10-14")
+    assert record.title.startswith("Ninh Bình:")
+
+
+UNKNOWN_LAYOUT = """<html><head><title>Hội nghị giao ban công tác dân vận quý III - Sở Nội vụ tỉnh X</title></head>
+<body><div id="top"><span class="today">Thứ Hai, 23/11/2026</span></div>
+<table><tr><td class="menu"><a href="/">Trang chủ</a></td><td>
+<h1>Hội nghị giao ban công tác dân vận quý III</h1>
+<span class="ngay-dang">Cập nhật: 08:30 | 12/08/2022</span>
+<p>Chiều ngày 11/8, Sở Nội vụ tổ chức hội nghị giao ban công tác dân vận chính quyền quý III năm 2022 theo Kế hoạch số 45/KH-UBND.</p>
+<p>Các đại biểu đã thảo luận về việc thực hiện Nghị định 15/2020/NĐ-CP và Quy chế dân chủ ở cơ sở trên địa bàn tỉnh.</p>
+<p>Tin, ảnh: Minh Hằng</p>
+<div class="related"><b>Các tin khác</b><ul><li><a href="/a">Tin khác</a> (01/01/2023)</li></ul></div>
+</td></tr></table><div class="footer">Bản quyền thuộc về Sở Nội vụ</div></body></html>"""
+
+
+def test_unknown_layout_is_read_generically():
+    record = extract_html(UNKNOWN_LAYOUT, "https://snv.x.gov.vn/tin/123.html", None, FETCHED_AT)
+    assert record.title == "Hội nghị giao ban công tác dân vận quý III"
+    assert record.published_at == "2022-08-12T08:30:00+07:00"
+    assert record.author == "Minh Hằng"
+    assert "Các tin khác" not in record.body and "Bản quyền" not in record.body
+    assert "Nghị định 15/2020/NĐ-CP" in record.body
+
+
+def test_a_page_without_any_article_date_is_left_undated():
+    page = UNKNOWN_LAYOUT.replace('<span class="ngay-dang">Cập nhật: 08:30 | 12/08/2022</span>', "").replace("Chiều ngày 11/8, ", "")
+    record = extract_html(page, "https://snv.x.gov.vn/tin/123.html", None, FETCHED_AT)
+    assert record.published_at is None  # not the header's today, not the related link's date, not the fetch time
+    assert record.date_source.startswith("none:")
+    assert "no publication date found" in record.warnings
+
+
+def test_garbage_does_not_crash():
+    record = extract_html("<html><body>\x00<<<>>></body>", "https://x.gov.vn/a", None, FETCHED_AT)
+    assert record.title == "" and "no title" in record.warnings
