@@ -410,3 +410,11 @@ def test_module_entry_point_serves_in_the_foreground():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_page_size_is_an_argument():
+    assert len(listing_urls("danvan", page_size=20)) == 1
+    with ReplicaServer(0, today=TODAY, page_size=3) as wide:
+        html = page(wide, listing_urls("hue")[0])
+        assert linked_keys(html, articles_of("hue")) == [a.key for a in articles_of("hue")[:3]]
+        assert 'data-pagesize="3"' in page(wide, listing_urls("hanoi")[0])

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from .corpus import Attachment, CorpusArticle, CorpusError, Image, load_corpus
 from .portals import HOSTS, PORTALS_BY_ID
-from .server import ReplicaServer, resolve_today, serve_forever
+from .server import ReplicaServer, serve_forever
 from .sites import Site, build_sites, site_class
 
 __all__ = [

@@ -24,6 +24,7 @@ from .web import JPEG, PLACEHOLDER_JPEG, Request, Response, html_response, metho
 DEFAULT_PAGE_SIZE = 2
 RELATED_COUNT = 3
 MOST_VIEWED_COUNT = 5
+LATEST_COUNT = 5  # on the front page
 # Tags are phrases of the title that the portals' editors typically tag with.
 TAG_PHRASES = (
     "dân vận", "chính quyền", "cải cách hành chính", "chuyển đổi số", "tiếp công dân",
@@ -77,7 +78,7 @@ class Site:
         self.page_size = page_size or self.default_page_size
         self.articles = [article for article in articles if article.portal == portal.id]
         self._position = {article.key: index for index, article in enumerate(self.articles)}
-        self._check_unique_paths()
+        self._by_lookup_key = self._index_articles()
         self.image_paths = frozenset(self._own_path(self.image_src(a, image.file)) for a in self.articles for image in a.images) - {""}
 
     # --- URLs (subclasses) -------------------------------------------------------------------
@@ -99,9 +100,17 @@ class Site:
         """Where the site keeps an article's attached document."""
         raise NotImplementedError
 
+    def lookup_key(self, article: CorpusArticle) -> str:
+        """What `route` finds an article by: its path unless the platform uses an id parameter."""
+        return self.article_path(article).lower() if self.case_insensitive_paths else self.article_path(article)
+
+    def find(self, lookup_key: str) -> CorpusArticle | None:
+        """The article with that lookup key, if the site has it."""
+        return self._by_lookup_key.get(lookup_key)
+
     def send_to_friend_href(self, article: CorpusArticle) -> str:
         """The "Gửi cho bạn bè" link (a page the replica does not serve)."""
-        return f"/sendtofriend.aspx?url={self.article_path(article)}"
+        raise NotImplementedError
 
     # --- dates (subclasses) ------------------------------------------------------------------
 
@@ -157,7 +166,7 @@ class Site:
 
     def home(self) -> Response:
         """The front page: the newest articles and a link to the news section."""
-        latest = self.articles[:MOST_VIEWED_COUNT]
+        latest = self.articles[:LATEST_COUNT]
         return self.render_page(
             "home.html", title=self.portal.site_name, crumbs=[Link("Trang chủ")], latest=latest, path=self.home_path
         )
@@ -274,16 +283,18 @@ class Site:
             return ""
         return parts.path.lower() if self.case_insensitive_paths else parts.path
 
-    def _check_unique_paths(self) -> None:
-        seen: dict[str, str] = {}
+    def _index_articles(self) -> dict[str, CorpusArticle]:
+        """Articles by lookup key; two articles on one URL is a corpus error, not a silent overwrite."""
+        index: dict[str, CorpusArticle] = {}
         for article in self.articles:
-            path = self.article_path(article).lower()
-            if path in seen:
-                raise ValueError(f"{self.portal.id}: articles {seen[path]} and {article.key} get the same URL {path}")
-            seen[path] = article.key
+            key = self.lookup_key(article)
+            if key in index:
+                raise ValueError(f"{self.portal.id}: articles {index[key].key} and {article.key} get the same URL")
+            index[key] = article
+        return index
 
 
-def page_number(values: list[str] | None) -> int:
-    """A page parameter as the CMSs read it: missing or garbage means page 1."""
-    text = (values or ["1"])[0].strip()
-    return int(text) if text.isdigit() and int(text) >= 1 else 1
+def positive_int(values: list[str] | None, default: int = 1) -> int:
+    """A page number or size as the CMSs read it: missing, zero or garbage means the default."""
+    text = (values or [""])[0].strip()
+    return int(text) if text.isdigit() and int(text) >= 1 else default

@@ -11,11 +11,11 @@ from typing import ClassVar
 from urllib.parse import quote
 
 from . import datefmt
+from .base_site import Site, positive_int
 from .corpus import Attachment, CorpusArticle
 from .naming import id_in_range, key_hash
 from .render import render
 from .web import RSS, Request, Response
-from .base_site import Site, page_number
 
 HOUSE_SOURCE = "Vinhlong.gov.vn"
 # DNN renders the header clock at request time; fixed here so that pages stay byte-identical.
@@ -36,10 +36,6 @@ class DotNetNuke(Site):
     detail_tab: ClassVar[str] = "22641"
     feed_path: ClassVar[str] = "/rssfeed.rss"
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._by_id = {str(self.article_id(article)): article for article in self.articles}
-
     @staticmethod
     def article_id(article: CorpusArticle) -> int:
         """The DNN article module's item id."""
@@ -48,6 +44,9 @@ class DotNetNuke(Site):
     @classmethod
     def article_path(cls, article: CorpusArticle) -> str:
         return f"{cls.page_path}?tabid={cls.detail_tab}&ID={cls.article_id(article)}"
+
+    def lookup_key(self, article: CorpusArticle) -> str:
+        return str(self.article_id(article))
 
     def listing_path(self, page: int) -> str:
         first = f"{self.page_path}?tabid={self.section_tab}"
@@ -89,9 +88,9 @@ class DotNetNuke(Site):
         if tab == self.home_tab:
             return self.home()
         if tab == self.section_tab:
-            return self.listing_page(page_number(query.get("page")))
+            return self.listing_page(positive_int(query.get("page")))
         if tab == self.detail_tab:
-            article = self._by_id.get((query.get("id") or [""])[0])
+            article = self.find((query.get("id") or [""])[0])
             return self.article_page(article) if article else None
         return None
 

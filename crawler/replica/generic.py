@@ -10,10 +10,10 @@ from typing import ClassVar
 from urllib.parse import quote
 
 from . import datefmt
+from .base_site import Site, positive_int
 from .corpus import Attachment, CorpusArticle
 from .naming import id_in_range, lower_slug
 from .web import Request, Response
-from .base_site import Site, page_number
 
 
 class GenericCms(Site):
@@ -22,10 +22,6 @@ class GenericCms(Site):
     platform = "generic"
     date_precision = "date"
     section_path: ClassVar[str] = "/tin-tuc-su-kien/dan-van-chinh-quyen"
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._by_path = {self.article_path(article): article for article in self.articles}
 
     @classmethod
     def article_path(cls, article: CorpusArticle) -> str:
@@ -54,6 +50,6 @@ class GenericCms(Site):
         if path == "/":
             return self.home()
         if path == self.section_path:
-            return self.listing_page(page_number(request.query().get("page")))
-        article = self._by_path.get(path)
+            return self.listing_page(positive_int(request.query().get("page")))
+        article = self.find(path)
         return self.article_page(article) if article else None

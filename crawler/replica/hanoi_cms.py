@@ -11,11 +11,11 @@ from typing import ClassVar
 from urllib.parse import quote
 
 from . import datefmt
+from .base_site import Site, positive_int
 from .corpus import Attachment, CorpusArticle
 from .naming import key_hash, lower_slug
 from .render import render
 from .web import Request, Response, html_response, method_not_allowed, text_response
-from .base_site import Site, page_number
 
 MAX_PAGE_SIZE = 50
 
@@ -30,10 +30,6 @@ class HanoiCms(Site):
     static_host: ClassVar[str] = "https://static.hanoi.gov.vn"
     language_id: ClassVar[str] = "1"
     site_code: ClassVar[str] = "hanoi"
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._by_path = {self.article_path(article): article for article in self.articles}
 
     @staticmethod
     def article_id(article: CorpusArticle) -> str:
@@ -83,7 +79,7 @@ class HanoiCms(Site):
             return self.listing_page(1)  # the CMS ignores ?page=: later items come from the API
         if path == self.api_path:
             return method_not_allowed("POST")
-        article = self._by_path.get(path)
+        article = self.find(path)
         return self.article_page(article) if article else None
 
     def route_post(self, request: Request, path: str) -> Response | None:
@@ -97,7 +93,7 @@ class HanoiCms(Site):
             return text_response("Catname and PageIndex are required", status=400)
         if catname != self.catname:
             return html_response("")
-        page_size = min(page_number(form.get("PageSize")), MAX_PAGE_SIZE) if form.get("PageSize") else self.page_size
+        page_size = min(positive_int(form.get("PageSize"), self.page_size), MAX_PAGE_SIZE)
         shown = set(form.get("DataIds[]", []) + form.get("DataIds", []))
         fresh = [article for article in self.articles if self.article_id(article) not in shown][:page_size]
         return html_response(render("hanoi_cms/items.html", site=self, items=fresh) if fresh else "")

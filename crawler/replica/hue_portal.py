@@ -10,10 +10,10 @@ from typing import ClassVar
 from urllib.parse import quote
 
 from . import datefmt
+from .base_site import Site, positive_int
 from .corpus import Attachment, CorpusArticle
 from .naming import id_in_range
 from .web import Request, Response
-from .base_site import Site, page_number
 
 
 class HuePortal(Site):
@@ -26,10 +26,6 @@ class HuePortal(Site):
     section_gd: ClassVar[str] = "1"
     section_cn: ClassVar[str] = "129"
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._by_id = {str(self.article_id(article)): article for article in self.articles}
-
     @staticmethod
     def article_id(article: CorpusArticle) -> int:
         """The framework's `tc` (news item) number."""
@@ -38,6 +34,9 @@ class HuePortal(Site):
     @classmethod
     def article_path(cls, article: CorpusArticle) -> str:
         return f"/?gd={cls.section_gd}&cn={cls.section_cn}&tc={cls.article_id(article)}"
+
+    def lookup_key(self, article: CorpusArticle) -> str:
+        return str(self.article_id(article))
 
     def listing_path(self, page: int) -> str:
         first = f"/?gd={self.section_gd}&cn={self.section_cn}"
@@ -75,6 +74,6 @@ class HuePortal(Site):
         if query.get("gd") != [self.section_gd] or query.get("cn") != [self.section_cn]:
             return None
         if "tc" in query:
-            article = self._by_id.get(query["tc"][0])
+            article = self.find(query["tc"][0])
             return self.article_page(article) if article else None
-        return self.listing_page(page_number(query.get("pg")))
+        return self.listing_page(positive_int(query.get("pg")))

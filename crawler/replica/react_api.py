@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 from . import datefmt
+from .base_site import Site
 from .corpus import Attachment, CorpusArticle
 from .naming import hex_token, lower_slug
 from .render import render
 from .web import JAVASCRIPT, Request, Response, json_response, method_not_allowed
-from .base_site import Site
 
 MAX_API_PAGE_SIZE = 50
 ARTICLE_PATH = re.compile(r"^/blogs/[a-z0-9-]+-(?P<id>[0-9a-f]{24})$")
@@ -33,11 +34,6 @@ class ReactApi(Site):
     category_type: ClassVar[str] = "tin-tuc-su-kien"
     api_list_path: ClassVar[str] = "/api/blogs"
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._by_id = {self.blog_id(article): article for article in self.articles}
-        self.script_path = f"/static/js/main.{hashlib.sha256(self.script().encode()).hexdigest()[:8]}.js"
-
     @staticmethod
     def blog_id(article: CorpusArticle) -> str:
         """A MongoDB-style ObjectId: 24 hex digits."""
@@ -46,6 +42,9 @@ class ReactApi(Site):
     @classmethod
     def article_path(cls, article: CorpusArticle) -> str:
         return f"/blogs/{lower_slug(article.title)}-{cls.blog_id(article)}"
+
+    def lookup_key(self, article: CorpusArticle) -> str:
+        return self.blog_id(article)
 
     def listing_path(self, page: int) -> str:
         return f"/blogs/category/type/{self.category_type}?categoryId={self.category_id}&page={page}&size={self.page_size}"
@@ -71,11 +70,11 @@ class ReactApi(Site):
         if path.startswith("/api/"):
             return self.api(request, path)
         if path == self.script_path:
-            return Response(200, self.script().encode("utf-8"), JAVASCRIPT)
+            return Response(200, self.script.encode("utf-8"), JAVASCRIPT)
         if path == "/" or path == f"/blogs/category/type/{self.category_type}":
             return self.render_page("shell.html", title=self.document_title(self.portal.section_name), article=None)
         match = ARTICLE_PATH.match(path)
-        article = self._by_id.get(match["id"]) if match else None
+        article = self.find(match["id"]) if match else None
         if article is None:
             return None
         return self.render_page("shell.html", last_modified=article.published, title=article.title, article=article)
@@ -89,9 +88,15 @@ class ReactApi(Site):
     def document_title(self, name: str) -> str:
         return f"{name} | {self.portal.owner}"
 
+    @cached_property
     def script(self) -> str:
         """The front-end bundle: fetches the API and draws the page (crawlers never run it)."""
         return render("react_api/main.js", site=self)
+
+    @cached_property
+    def script_path(self) -> str:
+        """The bundle's URL, named after its content hash as the React build tooling names it."""
+        return f"/static/js/main.{hashlib.sha256(self.script.encode()).hexdigest()[:8]}.js"
 
     # --- API ---------------------------------------------------------------------------------
 
@@ -100,7 +105,7 @@ class ReactApi(Site):
         if path == self.api_list_path:
             return self.api_list(request)
         match = API_ARTICLE_PATH.match(path)
-        article = self._by_id.get(match["id"]) if match else None
+        article = self.find(match["id"]) if match else None
         if article is None:
             return api_error(404, "Not Found", "Blog not found")
         return json_response(self.blog_detail(article))

@@ -10,11 +10,11 @@ from typing import ClassVar
 from urllib.parse import quote
 
 from . import datefmt
+from .base_site import Link, Site, positive_int
 from .corpus import Attachment, CorpusArticle
 from .naming import id_in_range
-from .web import Request, Response
-from .base_site import Link, Site, page_number
 from .sharepoint_tandan import SHAREPOINT_HEADERS
+from .web import Request, Response
 
 
 class SharePointMinistry(Site):
@@ -33,10 +33,6 @@ class SharePointMinistry(Site):
     # SharePoint names web part controls after a GUID; fixed here, different on every real site.
     webpart_id: ClassVar[str] = "ctl00_ctl45_g_5e6f7a8b_9c0d_4e1f_a2b3_c4d5e6f7a8b9"
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._by_item_id = {str(self.item_id(article)): article for article in self.articles}
-
     @staticmethod
     def item_id(article: CorpusArticle) -> int:
         """The SharePoint list item id of an article."""
@@ -45,6 +41,9 @@ class SharePointMinistry(Site):
     @classmethod
     def article_path(cls, article: CorpusArticle) -> str:
         return f"{cls.detail_path}?ItemID={cls.item_id(article)}&l={cls.list_name}"
+
+    def lookup_key(self, article: CorpusArticle) -> str:
+        return str(self.item_id(article))
 
     def listing_path(self, page: int) -> str:
         first = f"{self.section_path}?CatId={self.category_id}"
@@ -76,8 +75,8 @@ class SharePointMinistry(Site):
         if path == self.home_path.lower():
             return self.home()
         if path == self.section_path.lower() and query.get("catid") == [self.category_id]:
-            return self.listing_page(page_number(query.get("page")))
+            return self.listing_page(positive_int(query.get("page")))
         if path == self.detail_path.lower():
-            article = self._by_item_id.get((query.get("itemid") or [""])[0])
+            article = self.find((query.get("itemid") or [""])[0])
             return self.article_page(article) if article else None
         return None

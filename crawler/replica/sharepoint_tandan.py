@@ -11,10 +11,10 @@ from typing import ClassVar
 from urllib.parse import quote
 
 from . import datefmt
+from .base_site import Site, positive_int
 from .corpus import Attachment, CorpusArticle
 from .naming import base36_token, id_in_range, slug_words
 from .web import Request, Response
-from .base_site import Site, page_number
 
 SHAREPOINT_HEADERS = (
     ("Server", "Microsoft-IIS/10.0"),
@@ -37,10 +37,6 @@ class SharePointTanDan(Site):
     slug_word_count: ClassVar[int] = 10
     # The pager's server control, named as SharePoint names web part children.
     pager_target: ClassVar[str] = "ctl00$ctl40$g_2c1d7a8e_5b3f_4e0a_9c6d_1f2e3a4b5c6d$ctl00$pagerNews"
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._by_path = {self.article_path(article).lower(): article for article in self.articles}
 
     @classmethod
     def article_path(cls, article: CorpusArticle) -> str:
@@ -76,8 +72,8 @@ class SharePointTanDan(Site):
         if path == self.home_path.lower():
             return self.home()
         if path == self.section_path.lower():
-            return self.listing_page(page_number(request.query(lower_keys=True).get("pageindex")))
-        article = self._by_path.get(path)
+            return self.listing_page(positive_int(request.query(lower_keys=True).get("pageindex")))
+        article = self.find(path)
         return self.article_page(article) if article else None
 
     def route_post(self, request: Request, path: str) -> Response | None:
@@ -85,5 +81,5 @@ class SharePointTanDan(Site):
         if path == self.section_path.lower():
             argument = (request.form().get("__EVENTARGUMENT") or [""])[0]
             if argument.startswith("Page$"):
-                return self.listing_page(page_number([argument.removeprefix("Page$")]))
+                return self.listing_page(positive_int([argument.removeprefix("Page$")]))
         return self.route(request, path)
