@@ -166,6 +166,29 @@ def _run_lock(db_path: str) -> Iterator[None]:
         lock_file.truncate(0)
 
 
+# --- extract -------------------------------------------------------------------
+
+@main.command()
+@click.argument("page", type=click.File("rb"))
+@click.option("--url", help="The page's URL (default: its canonical link, og:url, or file://PAGE).")
+@click.option("--portal", "portal_id", help="Registry id of the portal (default: detected from the URL's host).")
+@click.option("--fetched-at", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"]),
+              help="When the page was fetched (dates after it are rejected; default: now).")
+def extract(page, url, portal_id, fetched_at) -> None:
+    """One saved page (HTML, or a JSON API answer) → its article record as JSON. PAGE '-' reads stdin."""
+    from crawler.extract import extract_file
+
+    try:
+        portal = load_registry().get(portal_id) if portal_id else None
+    except RegistryError as error:
+        raise click.UsageError(str(error)) from None
+    when = fetched_at or clock.now()
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=clock.now().tzinfo)
+    record = extract_file(page.read(), url=url, portal=portal, fetched_at=when, name=getattr(page, "name", "-"))
+    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+
+
 # --- replica, serve, demo ------------------------------------------------------
 
 @main.command()

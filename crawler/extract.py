@@ -12,16 +12,17 @@ import hashlib
 import json
 import logging
 import re
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 import trafilatura
 from lxml import etree, html as lxml_html
 from parsel import Selector
-from w3lib.encoding import html_to_unicode
 
 from crawler import __version__, bylines
 from crawler.boilerplate import is_related_heading, is_widget_line
+from crawler.encodings import decode_page, repair_legacy_lines
 from crawler.dates import FoundDate, date_from_url, dates_in_text, parse_date
 from crawler.items import ArticleRecord, PageCapture
 from crawler.registry import Portal, load_registry
@@ -54,17 +55,42 @@ def extract_capture(capture: PageCapture, portal: Portal | None = None) -> Artic
     if capture.kind == "json":
         record = extract_api_article(json.loads(capture.body), capture.url, portal, fetched_at)
     else:
-        text = decode_html(capture.body, capture.headers.get("Content-Type", ""))
-        record = extract_html(text, capture.url, portal, fetched_at, listing_date=capture.listing_date)
+        record = extract_page(capture.body, capture.url, portal, fetched_at,
+                              content_type=capture.headers.get("Content-Type", ""), listing_date=capture.listing_date)
     record.captured_at = capture.fetched_at
     record.http_status = capture.status
     return record
 
 
-def decode_html(body: bytes, content_type: str = "") -> str:
-    """Bytes → text: BOM, HTTP charset, <meta charset>, then detection (w3lib's order)."""
-    _, text = html_to_unicode(content_type or None, body)
-    return text
+def extract_file(body: bytes, *, url: str | None, portal: Portal | None, fetched_at: datetime,
+                 name: str = "-") -> dict[str, Any]:
+    """A saved page as `vnarchive extract` prints it: the record's fields, portal detected from the URL."""
+    if body.lstrip()[:1] in (b"{", b"["):
+        data = json.loads(body)
+        url = url or str(data.get("url") or f"file://{name}")
+        record = extract_api_article(data, url, portal or _portal_of(url), fetched_at)
+    else:
+        url = url or _declared_url(body) or f"file://{name}"
+        record = extract_page(body, url, portal or _portal_of(url), fetched_at)
+    fields = asdict(record)
+    for internal in ("search_text", "content_hash", "captured_at", "http_status", "url_key", "extractor_version"):
+        fields.pop(internal)
+    return fields
+
+
+def _declared_url(body: bytes) -> str | None:
+    """The URL a saved page names for itself: <link rel=canonical> or og:url."""
+    page = Selector(text=decode_page(body).text)
+    return page.css('link[rel=canonical]::attr(href), meta[property="og:url"]::attr(content)').get()
+
+
+def extract_page(body: bytes, url: str, portal: Portal | None, fetched_at: datetime, *,
+                 content_type: str = "", listing_date: str = "") -> ArticleRecord:
+    """An HTML page as fetched (bytes): decoded by what decodes cleanly, then extracted."""
+    decoded = decode_page(body, content_type)
+    record = extract_html(decoded.text, url, portal, fetched_at, listing_date=listing_date)
+    record.warnings[:0] = decoded.warnings
+    return record
 
 
 def extract_html(
@@ -77,6 +103,10 @@ def extract_html(
     lead_node = selectors.first(page, "lead")
     prefix_source, lead = bylines.split_source_prefix(_text(lead_node))
     paragraphs, images, attachments = _content(page, selectors, url, warnings)
+    (title, lead, *paragraphs), legacy = repair_legacy_lines([title, lead, *paragraphs])
+    if legacy:
+        warnings.append(f"text in the legacy {legacy} encoding converted to Unicode")
+        title, lead, *paragraphs = (clean_line(line) for line in (title, lead, *paragraphs))
     paragraphs = _drop_repeats(paragraphs, title, lead)
     if not lead and paragraphs:
         prefix_source, first = bylines.split_source_prefix(paragraphs[0])

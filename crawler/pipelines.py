@@ -60,6 +60,7 @@ class StorePipeline:
 
     def open_spider(self, spider=None):
         self.archive = Archive(self.path)
+        self.archive.sync_portals(self.portals.values())  # also when run as a bare `scrapy crawl`
 
     def close_spider(self, spider=None):
         self.flush()

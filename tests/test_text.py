@@ -33,3 +33,9 @@ def test_fold_removes_every_mark_and_dd(text, folded):
 
 def test_clean_line_folds_exotic_spaces():
     assert clean_line("  Ngày\u00a026/12/2016,\u200b  ông  ") == "Ngày 26/12/2016, ông"
+
+
+@pytest.mark.parametrize("word", ["huệ", "luận", "hoặc", "khuỷu", "Quỳnh", "quyết", "giữ", "thuở", "ngoẻo"])
+def test_words_whose_tone_is_already_canonical_stay_as_they_are(word):
+    assert to_nfc(word) == word
+    assert to_nfc(unicodedata.normalize("NFD", word)) == word

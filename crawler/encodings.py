@@ -1,0 +1,91 @@
+"""Bytes to text, and Vietnamese typed in legacy fonts back to Unicode.
+
+Old IIS sites send an HTTP charset and a `<meta charset>` that disagree; text pasted from
+Word brings windows-1258 (decomposed tone marks), TCVN3 (`.VnTime`: `Céng hoµ x· héi`) and
+VNI (`Coäng hoøa xaõ hoäi`) into otherwise Unicode pages (../shared/VIETNAMESE.md).
+Python has no TCVN3 or VNI codec; viparse (MIT, no dependencies) detects and converts them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+
+import viparse
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+
+# Precomposed letters only Unicode Vietnamese has: a line holding them is not legacy text.
+UNICODE_VIETNAMESE = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
+# How much text the legacy detector needs to judge (it refuses short fragments).
+LEGACY_SAMPLE_CHARS = 2000
+
+
+@dataclass
+class Decoded:
+    text: str
+    encoding: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def decode_page(body: bytes, content_type: str = "") -> Decoded:
+    """Decode by BOM; else valid UTF-8; else the declared charset that decodes cleanly; else detection.
+
+    UTF-8 is tried before the declarations because bytes that decode as UTF-8 and hold
+    non-ASCII almost never are anything else, while cp1258 or latin-1 decode anything.
+    """
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding:
+        return Decoded(body[len(bom):].decode(bom_encoding, errors="replace"), _name(bom_encoding))
+    declared = [_name(e) for e in (http_content_type_encoding(content_type or None),
+                                   html_body_declared_encoding(body)) if e]
+    chosen = _clean_decoding(body, declared)
+    warnings = []
+    if len(set(declared)) > 1:
+        warnings.append(f"charsets disagree (HTTP/meta: {', '.join(declared)}); decoded as {chosen}")
+    elif declared and declared[0] != chosen and not (declared[0] == "ascii" and chosen == "utf-8"):
+        warnings.append(f"page declares {declared[0]} but decodes as {chosen}")
+    return Decoded(body.decode(chosen, errors="replace"), chosen, warnings)
+
+
+def _clean_decoding(body: bytes, declared: list[str]) -> str:
+    if _decodes(body, "utf-8") and not body.isascii():
+        return "utf-8"
+    for encoding in declared:
+        if encoding != "utf-8" and _decodes(body, encoding):
+            return encoding
+    if body.isascii():
+        return "utf-8"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body).best()
+    return _name(best.encoding) if best else "cp1258"
+
+
+def _decodes(body: bytes, encoding: str) -> bool:
+    try:
+        body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def _name(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name.replace("_", "-")
+    except LookupError:
+        return encoding.lower()
+
+
+def repair_legacy_lines(lines: list[str]) -> tuple[list[str], str | None]:
+    """Convert the lines typed in a legacy font (TCVN3, VNI, …); Unicode lines are left alone.
+
+    The font is detected on the lines together (a single line is too short to judge), then
+    each line without Unicode Vietnamese letters is converted with it.
+    """
+    sample = " ".join(line for line in lines if not UNICODE_VIETNAMESE.search(line))[:LEGACY_SAMPLE_CHARS]
+    legacy = viparse.detect_text_encoding(sample) if sample.strip() else None
+    if legacy is None:
+        return lines, None
+    repaired = [line if UNICODE_VIETNAMESE.search(line) else viparse.fix(line, encoding=legacy) for line in lines]
+    return repaired, legacy
