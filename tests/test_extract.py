@@ -16,28 +16,30 @@ from crawler.dates import VIETNAM_TZ
 from crawler.extract import extract_api_article, extract_html
 from crawler.registry import load_registry
 
-PAGES = Path(__file__).parent / "pages"
+GOLD = Path(__file__).parent / "gold" / "replica"
 FETCHED_AT = datetime(2026, 11, 23, 10, 0, tzinfo=VIETNAM_TZ)
-URLS = {
-    "vinhlong_seed002.html": "https://vinhlong.gov.vn/Default.aspx?tabid=22641&ID=81066",
-    "hue_seed001.html": "https://hue.gov.vn/?gd=1&cn=129&tc=37701",
-    "backan_seed003.html": "https://backan.gov.vn/Pages/chi-tiet-tin.aspx?ItemID=39833&l=TinTucSuKien",
-    "danvan_seed000.html": "https://danvan.vn/tin-tuc-su-kien/dan-van-chinh-quyen/toa-dam-nang-cao-chat-luong-cong-tac-dan-van-cua-chinh-quyen-740259.html",
-    "danvan_seed004.html": "https://danvan.vn/tin-tuc-su-kien/dan-van-chinh-quyen/thanh-pho-ha-noi-khong-ngung-nang-cao-chat-luong-hieu-qua-cong-tac-dan-van-cua-cac-co-quan-nha-nuoc-653359.html",
-    "hanam_2021.html": "https://hanam.gov.vn/Pages/2021-6-18/Ha-Nam-Nang-cao-chat-luong-tiep-cong-dan-giai-oomv3v.aspx",
-    "hanoi_2026.html": "https://hanoi.gov.vn/tin-tuc-su-kien-noi-bat/sau-9-thang-van-hanh-chinh-quyen-hai-cap-126-xa-phuong-cua-ha-noi-giai-quyet-tren-1-8-trieu-ho-so-42604091415001.htm",
+PAGES = {
+    "vinhlong_seed002": "vinhlong-tong-ket-dan-van-chinh-quyen-2016",
+    "hue_seed001": "hue-khao-sat-dan-van-chinh-quyen-thanh-uy-hue",
+    "backan_seed003": "backan-dan-van-chinh-quyen-6-thang-cuoi-nam-2018",
+    "danvan_seed000": "danvan-toa-dam-dan-van-chinh-quyen-phu-ly",
+    "danvan_seed004": "danvan-ha-noi-dan-van-co-quan-nha-nuoc",
+    "hanam_2021": "hanam-tiep-cong-dan-6-thang-dau-nam-2021",
+    "hanoi_2026": "hanoi-chinh-quyen-hai-cap-ihanoi-2026",
 }
 
 
 def extract(name: str, **kwargs):
+    """The record of a saved replica page (the gold set's copy), extracted as the crawler would."""
+    key = PAGES[name]
     portal = load_registry().get(name.split("_")[0])
-    html = (PAGES / name).read_text(encoding="utf-8")
-    return extract_html(html, URLS[name], portal, FETCHED_AT, **kwargs)
+    url = json.loads((GOLD / f"{key}.json").read_text(encoding="utf-8"))["url"]
+    return extract_html((GOLD / f"{key}.html").read_text(encoding="utf-8"), url, portal, FETCHED_AT, **kwargs)
 
 
 @pytest.fixture(scope="module")
 def vinhlong():
-    return extract("vinhlong_seed002.html")
+    return extract("vinhlong_seed002")
 
 
 def test_vinhlong_date_is_the_article_not_the_header_today(vinhlong):
@@ -64,27 +66,27 @@ def test_vinhlong_fields(vinhlong):
 
 
 def test_hue_12_hour_clock_with_ch_and_office_author():
-    record = extract("hue_seed001.html")
+    record = extract("hue_seed001")
     assert record.published_at == "2022-06-03T16:38:52+07:00"
     assert record.author == "Văn phòng Thành ủy Huế"
     assert record.title.startswith("Đoàn khảo sát của Ban Dân vận Tỉnh ủy làm việc với Thường trực Thành ủy Huế")
 
 
 def test_backan_without_date_line_takes_the_listing_date():
-    record = extract("backan_seed003.html", listing_date="20/07/2018")
+    record = extract("backan_seed003", listing_date="20/07/2018")
     assert record.published_at == "2018-07-20"
     assert record.date_source == "listing:dmy"
 
 
 def test_backan_without_any_listing_reads_the_lead_with_the_year_it_mentions():
-    record = extract("backan_seed003.html")
+    record = extract("backan_seed003")
     assert record.published_at == "2018-07-20"
     assert record.date_source == "lead:day-month-year-hint"
     assert "date taken from the lead" in record.warnings
 
 
 def test_backan_title_and_caption_appear_once():
-    record = extract("backan_seed003.html")
+    record = extract("backan_seed003")
     assert record.author == "Duy Khánh"
     paragraphs = record.body.split("\n\n")
     assert paragraphs.count("Quang cảnh hội nghị") == 1
@@ -93,33 +95,33 @@ def test_backan_title_and_caption_appear_once():
 
 
 def test_danvan_republished_article_keeps_both_dates():
-    record = extract("danvan_seed000.html")
+    record = extract("danvan_seed000")
     assert record.published_at == "2024-04-26"  # the page gives no time
     assert (record.source, record.source_date) == ("hanam.gov.vn", "2018-08-01")
     assert "Nguồn" not in record.body
 
 
 def test_danvan_author_alone_on_the_last_line():
-    record = extract("danvan_seed004.html")
+    record = extract("danvan_seed004")
     assert record.published_at == "2022-08-12"
     assert record.author == "Phan Thanh"
     assert record.body.endswith("giai đoạn 2016 - 2021.")
 
 
 def test_hanam_sharepoint_fields_and_attachment():
-    record = extract("hanam_2021.html")
+    record = extract("hanam_2021")
     assert record.published_at == "2021-06-18T07:45:00+07:00"
     assert (record.author, record.source, record.source_date) == ("Văn phòng UBND tỉnh", "Báo Hà Nam", "2021-06-17")
 
 
 def test_hanoi_byline_outside_the_content_and_figure_captions_kept():
-    record = extract("hanoi_2026.html")
+    record = extract("hanoi_2026")
     assert record.published_at == "2026-04-09T14:15:00+07:00"
     assert (record.source, record.source_date) == ("Báo Hànộimới", "2026-04-08")
     assert record.images and record.images[0]["caption"] in record.body.split("\n\n")
 
 
-@pytest.mark.parametrize("name", sorted(URLS))
+@pytest.mark.parametrize("name", sorted(PAGES))
 def test_no_boilerplate_in_any_body(name):
     record = extract(name)
     leaked = [s for s in PORTALS_MD_STRINGS if s in record.body or s in record.lead]
@@ -128,7 +130,7 @@ def test_no_boilerplate_in_any_body(name):
 
 
 def test_api_article_from_the_javascript_site():
-    data = json.loads((PAGES / "tuyengiaodanvan_api_2025.json").read_text(encoding="utf-8"))
+    data = json.loads((GOLD / "tuyengiaodanvan-ninh-binh-dan-van-kheo-chinh-quyen-hai-cap.api.json").read_text(encoding="utf-8"))
     portal = load_registry().get("tuyengiaodanvan")
     record = extract_api_article(data, "https://tuyengiaodanvan.vn/blogs/x-1", portal, FETCHED_AT)
     assert record.published_at == "2025-10-15T08:25:00+07:00"
