@@ -13,9 +13,17 @@ TOOLBAR_LABELS = (
     "Xem cỡ chữ", "A- A+", "Đọc bài viết", "In bài viết", "Gửi cho bạn bè", "Gửi email",
     "Phản hồi", "Thông tin người gửi phản hồi", "ĐÁNH GIÁ BÀI VIẾT", "Gửi bình luận",
     "Tăng/Giảm tương phản", "Chia sẻ", "Bình luận", "Quay lại", "Lên đầu trang",
+    # share buttons' labels
+    "Facebook", "Zalo", "Twitter", "Tweet", "Email", "Print", "Bản in", "Share", "Like",
 )
 # Headings of related-article lists: the article has ended where one starts.
-RELATED_HEADINGS = ("Tin liên quan", "Cùng sự kiện", "Các tin khác", "Xem nhiều nhất", "Xem thêm", "Tin mới nhất", "Bài viết liên quan")
+RELATED_HEADINGS = (
+    "Tin liên quan", "Cùng sự kiện", "Các tin khác", "Xem nhiều nhất", "Xem thêm", "Tin mới nhất", "Tin mới",
+    "Bài viết liên quan", "Bài viết mới", "Bài viết mới nhất", "Các bài viết khác", "Tin cùng chuyên mục",
+    "Bài viết cùng chuyên mục", "Tin đọc nhiều", "Đọc nhiều nhất", "Tin nổi bật",
+)
+# Labels of the tag and category lines that close an article on blog-like CMSs.
+CLOSING_LABELS = ("Từ khóa", "Từ khoá", "Thẻ", "Tags", "Chuyên mục", "Danh mục")
 # Footer lines, matched at their start.
 FOOTER_PREFIXES = ("Bản quyền thuộc về", "Ghi rõ nguồn tin", "Ghi rõ nguồn", "Copyright ©")
 
@@ -31,6 +39,8 @@ _LABEL_LINE = re.compile(
     r"^\s*(?:" + "|".join(re.escape(s) for s in TOOLBAR_LABELS) + r")\s*[:：]?\s*(?:A-\s*A\+)?\s*$", re.IGNORECASE
 )
 _RELATED_LINE = re.compile(r"^\s*(?:" + "|".join(re.escape(s) for s in RELATED_HEADINGS) + r")\s*[:：]?\s*$", re.IGNORECASE)
+_CLOSING_LINE = re.compile(r"^\s*(?:" + "|".join(re.escape(s) for s in CLOSING_LABELS) + r")\s*[:：]", re.IGNORECASE)
+MAX_CLOSING_LINE_CHARS = 120
 _FOOTER_LINE = re.compile(r"^\s*(?:" + "|".join(re.escape(s) for s in FOOTER_PREFIXES) + r")", re.IGNORECASE)
 
 
@@ -39,4 +49,5 @@ def is_widget_line(line: str) -> bool:
 
 
 def is_related_heading(line: str) -> bool:
-    return bool(_RELATED_LINE.match(line))
+    """A line after which the article has ended: a related-list heading, or a tag/category label."""
+    return bool(_RELATED_LINE.match(line)) or (len(line) <= MAX_CLOSING_LINE_CHARS and bool(_CLOSING_LINE.match(line)))

@@ -59,7 +59,8 @@ def author_line(line: str) -> str | None:
         return line
     if OFFICE_WORDS.match(line) and not line.endswith((".", ":", ";")):
         return line
-    if len(words) <= 5 and all(_capitalized(word) for word in words) and not line.endswith((".", ":")):
+    # A name: two to five capitalized words (one word is a button or a heading far more often).
+    if 2 <= len(words) <= 5 and all(_capitalized(word) for word in words) and not line.endswith((".", ":")):
         return line
     return None
 

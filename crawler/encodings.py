@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 import viparse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
-# Precomposed letters only Unicode Vietnamese has: a line holding them is not legacy text.
-UNICODE_VIETNAMESE = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
+# Letters only Unicode Vietnamese has: outside Latin-1, so legacy fonts read as Latin-1 never
+# produce them (â, ê, ô do not count: TCVN3 puts other letters at those code points).
+UNICODE_VIETNAMESE = re.compile(r"[ăđơưĩũạ-ỹ]", re.IGNORECASE)
 # How much text the legacy detector needs to judge (it refuses short fragments).
 LEGACY_SAMPLE_CHARS = 2000
 

@@ -12,12 +12,13 @@ import hashlib
 import json
 import logging
 import re
+from copy import deepcopy
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 import trafilatura
-from lxml import etree, html as lxml_html
+from lxml import etree
 from parsel import Selector
 
 from crawler import __version__, bylines
@@ -26,7 +27,7 @@ from crawler.encodings import decode_page, repair_legacy_lines
 from crawler.dates import FoundDate, date_from_url, dates_in_text, parse_date
 from crawler.items import ArticleRecord, PageCapture
 from crawler.registry import Portal, load_registry
-from crawler.selectors import CompiledSelectors
+from crawler.selectors import CompiledSelectors, in_other_region, is_other_region
 from crawler.text import clean_line, fold, to_nfc
 from crawler.urls import canonical_url, url_key
 
@@ -34,12 +35,6 @@ logger = logging.getLogger(__name__)
 
 EXTRACTOR_VERSION = f"{__version__}+extract.1"
 ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z)(?:$|[?#])|LinkClick\.aspx\?fileticket=", re.IGNORECASE)
-# Class or id segments of the regions that hold a page's "today" date, menus and related
-# lists (tandan-header-date, dnn-today, OtherNews, mostview): never the article's own.
-NOT_ARTICLE_REGION = re.compile(
-    r"(?:^|[-_\s])(?:header|top|today|footer|related|other|most|nav|menu|sidebar|comment|weather|clock|banner)",
-    re.IGNORECASE,
-)
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—]\s+")
 YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
@@ -100,9 +95,9 @@ def extract_html(
     selectors = _selectors(portal)
     warnings: list[str] = []
     title = _title(page, selectors)
-    lead_node = selectors.first(page, "lead")
-    prefix_source, lead = bylines.split_source_prefix(_text(lead_node))
-    paragraphs, images, attachments = _content(page, selectors, url, warnings)
+    content = selectors.content_node(page)
+    prefix_source, lead = bylines.split_source_prefix(_text(selectors.lead_node(page, content)))
+    paragraphs, images, attachments = _content(page, content, selectors, url, warnings)
     (title, lead, *paragraphs), legacy = repair_legacy_lines([title, lead, *paragraphs])
     if legacy:
         warnings.append(f"text in the legacy {legacy} encoding converted to Unicode")
@@ -128,7 +123,8 @@ def extract_api_article(data: dict[str, Any], url: str, portal: Portal | None, f
     body_page = Selector(text=f"<html><body><article>{data.get('content') or ''}</article></body></html>")
     title = clean_line(str(data.get("title") or ""))
     lead = clean_line(str(data.get("description") or data.get("sapo") or ""))
-    paragraphs, images, attachments = _content(body_page, selectors, url, warnings)
+    body_node = body_page.css("article")[0]
+    paragraphs, images, attachments = _content(body_page, body_node, selectors, url, warnings)
     paragraphs = _drop_repeats(paragraphs, title, lead)
     found = parse_date(str(data.get("publishedDate") or data.get("publishedAt") or ""), now=fetched_at)
     if found is None:
@@ -206,14 +202,11 @@ def content_hash(record: ArticleRecord) -> str:
 
 # --- content -----------------------------------------------------------------
 
-def _content(page: Selector, selectors: CompiledSelectors, url: str, warnings: list[str]):
-    node = selectors.first(page, "content")
+def _content(page: Selector, node: Selector | None, selectors: CompiledSelectors, url: str, warnings: list[str]):
     if node is None:
         warnings.append("content selector matched nothing: whole-page extraction")
-        root = _pruned_copy(page.root, selectors.prune)
-        _drop_other_regions(root)
-    else:
-        root = _pruned_copy(node.root, selectors.prune)
+    root = _pruned_copy((node or page).root, selectors.prune)
+    _drop_other_regions(root)
     images = _images(root, url)
     attachments = _attachments(page.root, url)
     paragraphs = _paragraphs(root, whole_page=node is None, warnings=warnings)
@@ -223,7 +216,7 @@ def _content(page: Selector, selectors: CompiledSelectors, url: str, warnings: l
 
 def _pruned_copy(root: etree._Element, prune: tuple[str, ...]) -> etree._Element:
     """A copy of the node without the blocks that are never article text."""
-    copy = lxml_html.fromstring(etree.tostring(root, encoding="unicode", method="html"))
+    copy = deepcopy(root)  # not a serialize/parse round trip: a lone <td> would not survive it
     selector = Selector(root=copy)
     for css in prune:
         for found in selector.css(css):
@@ -238,7 +231,7 @@ def _pruned_copy(root: etree._Element, prune: tuple[str, ...]) -> etree._Element
 
 def _drop_other_regions(root: etree._Element) -> None:
     """Headers, menus, footers and related lists out of a whole page, before reading its text."""
-    doomed = [el for el in root.iter() if isinstance(el.tag, str) and el is not root and _is_other_region(el)]
+    doomed = [el for el in root.iter() if isinstance(el.tag, str) and el is not root and is_other_region(el)]
     for element in doomed:
         if element.getparent() is not None:
             element.getparent().remove(element)
@@ -254,8 +247,13 @@ def _paragraphs(root: etree._Element, *, whole_page: bool, warnings: list[str]) 
         include_links=False, favor_recall=True, deduplicate=False, with_metadata=False,
     )
     from_trafilatura = _xml_paragraphs(extracted) if extracted else []
-    if whole_page or _length(from_trafilatura) >= 0.9 * _length(own):
+    if whole_page:
         return _until_related(from_trafilatura or own)
+    # trafilatura judges what is text; the node's own order is kept (it moves table cells).
+    kept = set(from_trafilatura)
+    chosen = [line for line in own if line in kept]
+    if _length(chosen) >= 0.9 * _length(own):
+        return _until_related(chosen)
     warnings.append("trafilatura dropped text: paragraphs read from the content node")
     return _until_related(own)
 
@@ -266,24 +264,39 @@ def _xml_paragraphs(xml: str) -> list[str]:
     return [line for line in (clean_line("".join(b.itertext())) for b in blocks) if line]
 
 
-BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "figcaption", "td", "pre", "dd", "dt"}
+# Elements that start a new line of text; a <br> does too.
+BLOCK_TAGS = frozenset({
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "figcaption", "td", "th", "pre", "dd", "dt",
+    "div", "section", "article", "table", "tbody", "thead", "tr", "ul", "ol", "dl", "figure", "center", "main",
+})
 
 
 def _block_texts(root: etree._Element) -> list[str]:
-    """Each block element's text in document order, and loose text between blocks."""
+    """The node's text as lines, in document order: one per innermost block, plus loose text between blocks."""
     lines: list[str] = []
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        if element.tag in BLOCK_TAGS and not _inside_block(element):
-            lines.append(clean_line(" ".join(element.itertext())))
-        elif element.tag not in BLOCK_TAGS and not _inside_block(element):
-            lines.extend(clean_line(t) for t in (element.text, element.tail if element is not root else None) if t)
-    return [line for line in lines if line]
+    _walk_blocks(root, lines)
+    return [line for line in (clean_line(text) for text in lines) if line]
 
 
-def _inside_block(element: etree._Element) -> bool:
-    return any(parent.tag in BLOCK_TAGS for parent in element.iterancestors())
+def _walk_blocks(element: etree._Element, lines: list[str]) -> None:
+    if not _has_block_inside(element):
+        lines.append(" ".join(element.itertext()))
+        return
+    run = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and (child.tag in BLOCK_TAGS or child.tag == "br" or _has_block_inside(child)):
+            lines.append(" ".join(run))
+            if child.tag != "br":
+                _walk_blocks(child, lines)
+            run = []
+        elif isinstance(child.tag, str):
+            run.append(" ".join(child.itertext()))
+        run.append(child.tail or "")
+    lines.append(" ".join(run))
+
+
+def _has_block_inside(element: etree._Element) -> bool:
+    return any(isinstance(d.tag, str) and (d.tag in BLOCK_TAGS or d.tag == "br") for d in element.iterdescendants())
 
 
 def _until_related(paragraphs: list[str]) -> list[str]:
@@ -298,16 +311,30 @@ def _until_related(paragraphs: list[str]) -> list[str]:
 
 
 def _drop_repeats(paragraphs: list[str], title: str, lead: str) -> list[str]:
-    """No repeated title or lead at the top, and each caption or paragraph once (portals print some twice)."""
-    seen: set[str] = set()
+    """Each line once: no title or lead printed again inside the content, no caption twice
+    (portals print some twice), no line that is only the date line."""
+    seen = {fold(title).strip(" ."), fold(lead).strip(" .")} - {""}
     kept = []
     for line in paragraphs:
         folded = fold(line).strip(" .")
-        if folded in seen or (not kept and folded in (fold(title).strip(" ."), fold(lead).strip(" ."))):
+        if folded in seen or _is_date_line(line):
             continue
         seen.add(folded)
         kept.append(line)
     return kept
+
+
+DATE_LINE_MAX_WORDS = 6  # `Thứ Năm, 14/3/2024`, `Cập nhật: 08:30 | 12/08/2022`, `Ngày đăng … | View count: 107`
+
+
+def _is_date_line(line: str) -> bool:
+    if len(line) > 80 or not any(ch.isdigit() for ch in line) or bylines.source_line(line):
+        return False
+    found = parse_date(line)
+    if found is None:
+        return False
+    words = [w for w in re.split(r"[\s,|:()\-–]+", line.replace(found.text, " ")) if w and not w.isdigit()]
+    return len(words) <= DATE_LINE_MAX_WORDS
 
 
 def _images(root: etree._Element, url: str) -> list[dict[str, str]]:
@@ -343,7 +370,7 @@ def _attachments(root: etree._Element, url: str) -> list[dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     for link in root.iter("a"):
         href = link.get("href") or ""
-        if ATTACHMENT_LINK.search(href) and not _in_other_region(link):
+        if ATTACHMENT_LINK.search(href) and not in_other_region(link):
             absolute = _absolute(url, href)
             found.setdefault(absolute, {"url": absolute, "name": clean_line(" ".join(link.itertext()))})
     return list(found.values())
@@ -363,28 +390,36 @@ def _title(page: Selector, selectors: CompiledSelectors) -> str:
 
 
 def _byline(page: Selector, selectors: CompiledSelectors, paragraphs: list[str], fetched_at: datetime):
-    """Author and source from their elements, else from the last lines of the body (which leave it)."""
-    author = source = source_date = ""
+    """Author and source from the last lines of the body (which then leave it), else from bylines in markup.
+
+    The article's own closing line wins over markup: a CMS byline often names the account
+    that posted (`Ban biên tập`), the closing line the person who wrote.
+    """
+    author, source, source_date, paragraphs = _closing_lines(paragraphs)
     for key in ("author", "source"):
-        for line in _lines(selectors.first(page, key)):
-            found = bylines.source_line(line)
-            if found and not source:
-                source, source_date = found.name, found.date_text
-            elif not found and key == "author" and not author:
-                author = bylines.author_line(line) or ""
+        for node in selectors.candidates(page, key)[:1]:
+            for line in _lines(node):
+                found = bylines.source_line(line)
+                if found and not source:
+                    source, source_date = found.name, found.date_text
+                elif not found and key == "author" and not author:
+                    author = bylines.author_line(line) or ""
+    return author, source, _source_date(source_date, fetched_at), paragraphs
+
+
+def _closing_lines(paragraphs: list[str]) -> tuple[str, str, str, list[str]]:
+    author = source = source_date = ""
     for _ in range(MAX_ENDING_LINES):
-        if not paragraphs:
-            break
-        last = paragraphs[-1]
-        found = bylines.source_line(last)
+        last = paragraphs[-1] if paragraphs else ""
+        found = bylines.source_line(last) if last else None
         if found and not source:
             source, source_date = found.name, found.date_text
-        elif not author and bylines.author_line(last):
+        elif last and not author and bylines.author_line(last):
             author = bylines.author_line(last) or ""
         else:
             break
         paragraphs = paragraphs[:-1]
-    return author, source, _source_date(source_date, fetched_at), paragraphs
+    return author, source, source_date, paragraphs
 
 
 def _source_date(text: str, fetched_at: datetime) -> str:
@@ -399,26 +434,22 @@ def _category(page: Selector, selectors: CompiledSelectors, title: str) -> str:
 
 
 def _date_element_text(page: Selector, selectors: CompiledSelectors, fetched_at: datetime) -> str:
-    """The platform's date element; on unknown layouts the first date-like element outside headers and related lists."""
-    node = selectors.first(page, "date")
-    if node is not None and not _in_other_region(node.root):
-        return _text(node)
-    for css in ("time", "[class*=date]", "[class*=time]", "[class*=ngay]"):
-        for found in page.css(css):
-            if not _in_other_region(found.root):
-                text = _text(found) or found.attrib.get("datetime", "")
-                if text and parse_date(text, now=fetched_at) is not None:
-                    return text
-    return ""
+    """The date element's text: the first candidate after the title that parses, else the first before it.
 
-
-def _in_other_region(element: etree._Element) -> bool:
-    return any(_is_other_region(node) for node in (element, *element.iterancestors()))
-
-
-def _is_other_region(element: etree._Element) -> bool:
-    marker = f"{element.get('class', '')} {element.get('id', '')}"
-    return element.tag in ("header", "footer", "nav", "aside") or bool(NOT_ARTICLE_REGION.search(marker))
+    Candidates are the platform's date selectors, else date-like class names, outside the
+    header (today's date) and related lists; a `datetime` attribute is read when it says more.
+    """
+    title = selectors.first(page, "title")
+    title_line = (title.root.sourceline or 0) if title is not None else 0
+    after, before = [], []
+    for candidate in selectors.candidates(page, "date"):
+        machine_readable = candidate.attrib.get("datetime") or candidate.css("time::attr(datetime)").get() or ""
+        parsed = [(found, text) for text in (machine_readable, _text(candidate))
+                  if text and (found := parse_date(text, now=fetched_at))]
+        if parsed:
+            best = max(parsed, key=lambda pair: pair[0].has_time)[1]
+            (after if (candidate.root.sourceline or 0) >= title_line else before).append(best)
+    return (after or before or [""])[0]
 
 
 def _meta_date_text(page: Selector) -> str:

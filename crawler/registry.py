@@ -20,6 +20,7 @@ REGISTRY_FILE = HERE / "portals.yml"
 PLATFORMS_FILE = HERE / "platforms.yml"
 
 STATUSES = ("live", "moved", "defunct")
+NOT_PLATFORMS = ("defaults", "markers")  # the other entries of platforms.yml
 SELECTOR_KEYS = (
     "listing_item", "listing_link", "listing_date", "next_page",
     "title", "lead", "date", "content", "author", "source", "prune",
@@ -123,6 +124,8 @@ def load_platforms(path: Path = PLATFORMS_FILE) -> dict[str, dict[str, Any]]:
     if not isinstance(data, dict) or "defaults" not in data:
         raise RegistryError(f"{path}: expected a mapping with a 'defaults' entry")
     for name, values in data.items():
+        if name == "markers":
+            continue
         unknown = set(values or {}) - set(SELECTOR_KEYS)
         if unknown:
             raise RegistryError(f"{path}: platform {name!r}: unknown field(s) {sorted(unknown)}")
@@ -167,8 +170,8 @@ def _portal(entry: Any, index: int, platforms: dict[str, dict], path: Path) -> P
     if not PORTAL_ID.match(portal_id):
         raise RegistryError(f"{where}: field 'id' must be lowercase letters, digits and _, got {portal_id!r}")
     platform = need("platform")
-    if platform not in platforms or platform == "defaults":
-        known = ", ".join(name for name in platforms if name != "defaults")
+    if platform not in platforms or platform in NOT_PLATFORMS:
+        known = ", ".join(name for name in platforms if name not in NOT_PLATFORMS)
         raise RegistryError(f"{where}: field 'platform' is {platform!r}, not one of: {known}")
     status = need("status")
     if status not in STATUSES:

@@ -1,8 +1,11 @@
-"""Apply the registry's CSS selectors: alternatives tried in order, the first that matches wins.
+"""Find a page's fields: the registry's CSS selectors first, class-name markers on unknown layouts.
 
 CSS's own comma means "all of these, in document order"; a registry entry such as
 `#txtTitle, h1.News_Detail_Title` means "this, else that", so the alternatives are split
-here once per portal, and parsel caches each one's XPath translation.
+here once per portal (parsel caches each one's XPath). When a field's selectors find
+nothing, the field's markers from platforms.yml (`date`, `ngay`, `tomtat`, …) are looked for
+in class and id names, outside the regions that hold a page's "today" date, menus and
+related lists.
 """
 
 from __future__ import annotations
@@ -10,22 +13,52 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
+from lxml import etree
 from parsel import Selector, SelectorList
 
-from crawler.registry import Selectors
+from crawler.registry import Selectors, load_platforms
 
 # A comma outside [...] and (...): the boundary between two alternatives.
 TOP_LEVEL_COMMA = re.compile(r",(?![^\[]*\])(?![^(]*\))")
+CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+OTHER_REGION_TAGS = frozenset({"header", "footer", "nav", "aside"})
+# The content node is the deepest candidate still holding this share of the largest one's text.
+CONTENT_SHARE = 0.7
+MIN_LEAD_CHARS = 30
+
+
+def _marker_pattern(words: list[str]) -> re.Pattern:
+    """Any of the words at the start of a class or id segment."""
+    return re.compile(r"(?:^|[-_\s])(?:" + "|".join(re.escape(word) for word in words) + ")")
+
+
+MARKERS: dict[str, re.Pattern] = {field: _marker_pattern(words) for field, words in load_platforms()["markers"].items()}
+OTHER_REGION = MARKERS["other"]
 
 
 def split_alternatives(css: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in TOP_LEVEL_COMMA.split(css) if part.strip())
 
 
+def marker_names(element: etree._Element) -> str:
+    """Class and id as lowercase segments: `divDetail_DateCreate` → `div_detail_date_create`."""
+    names = f"{element.get('class', '')} {element.get('id', '')}"
+    return CAMEL_HUMP.sub("_", names).lower()
+
+
+def is_other_region(element: etree._Element) -> bool:
+    return element.tag in OTHER_REGION_TAGS or bool(OTHER_REGION.search(marker_names(element)))
+
+
+def in_other_region(element: etree._Element) -> bool:
+    return any(is_other_region(node) for node in (element, *element.iterancestors()))
+
+
 @dataclass(frozen=True)
 class CompiledSelectors:
     alternatives: dict[str, tuple[str, ...]]
     prune: tuple[str, ...]
+    markers: dict[str, re.Pattern]
 
     @classmethod
     def of(cls, selectors: Selectors) -> "CompiledSelectors":
@@ -33,7 +66,7 @@ class CompiledSelectors:
             f.name: split_alternatives(getattr(selectors, f.name))
             for f in fields(selectors) if f.name != "prune"
         }
-        return cls(alternatives, tuple(selectors.prune))
+        return cls(alternatives, tuple(selectors.prune), MARKERS)
 
     def select(self, node: Selector, key: str) -> SelectorList:
         """Everything the first matching alternative of `key` finds under `node`."""
@@ -46,6 +79,38 @@ class CompiledSelectors:
     def first(self, node: Selector, key: str) -> Selector | None:
         found = self.select(node, key)
         return found[0] if found else None
+
+    def candidates(self, page: Selector, key: str) -> list[Selector]:
+        """The field's selector matches, else its marker matches; never in headers, menus or related lists."""
+        found = [s for s in self.select(page, key) if not in_other_region(s.root)]
+        if found or key not in self.markers:
+            return found
+        pattern = self.markers[key]
+        return [
+            Selector(root=element) for element in page.root.iter()
+            if isinstance(element.tag, str) and pattern.search(marker_names(element)) and not in_other_region(element)
+        ]
+
+    def content_node(self, page: Selector) -> Selector | None:
+        """The article's container: of the candidates, the deepest that holds most of the text."""
+        found = self.candidates(page, "content")
+        if not found:
+            return None
+        sizes = [(len(" ".join(s.root.itertext())), sum(1 for _ in s.root.iterancestors()), s) for s in found]
+        largest = max(size for size, _, _ in sizes)
+        if largest == 0:
+            return None
+        held = [(depth, size, s) for size, depth, s in sizes if size >= CONTENT_SHARE * largest]
+        return max(held, key=lambda item: (item[0], item[1]))[2]
+
+    def lead_node(self, page: Selector, content: Selector | None) -> Selector | None:
+        """The summary: the first candidate with some text that is not the content node or around it."""
+        around = set(content.root.iterancestors()) | {content.root} if content is not None else set()
+        for candidate in self.candidates(page, "lead"):
+            text = " ".join(candidate.root.itertext()).strip()
+            if candidate.root not in around and len(text) >= MIN_LEAD_CHARS:
+                return candidate
+        return None
 
     def has(self, key: str) -> bool:
         return bool(self.alternatives.get(key))

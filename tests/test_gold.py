@@ -5,15 +5,13 @@ bench/extraction_score.py prints the same comparison as a table, beside trafilat
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
+from bench import extraction_score as scorer
+
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("extraction_score", ROOT / "bench" / "extraction_score.py")
-scorer = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(scorer)
 
 GOLD = scorer.gold_pages(ROOT / "tests" / "gold")
 

@@ -19,7 +19,7 @@ def test_defunct_portals_are_not_crawled_by_default():
 def test_portal_selectors_override_the_platform_defaults():
     danvan = load_registry().get("danvan")
     assert danvan.selectors.title == "h1.article-title"
-    assert danvan.selectors.author == "[class*=author]"  # from the defaults
+    assert danvan.selectors.author == "[itemprop=author], [rel=author]"  # from the defaults
     assert "script" in danvan.selectors.prune
 
 
