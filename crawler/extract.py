@@ -16,6 +16,7 @@ from copy import deepcopy
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml import etree
@@ -26,7 +27,7 @@ from crawler.boilerplate import is_related_heading, is_widget_line
 from crawler.encodings import decode_page, repair_legacy_lines
 from crawler.dates import FoundDate, date_from_url, dates_in_text, parse_date
 from crawler.items import ArticleRecord, PageCapture
-from crawler.registry import Portal, load_registry
+from crawler.registry import Portal, load_platforms, load_registry, selectors_for
 from crawler.selectors import CompiledSelectors, in_other_region, is_other_region
 from crawler.text import clean_line, fold, to_nfc
 from crawler.urls import canonical_url, url_key
@@ -40,7 +41,7 @@ YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
 MAX_ENDING_LINES = 3   # author, source and credit lines sit in the last few lines
 
-_content_cache: dict[str, CompiledSelectors] = {}
+_selectors_cache: dict[str, CompiledSelectors] = {}
 
 
 def extract_capture(capture: PageCapture, portal: Portal | None = None) -> ArticleRecord:
@@ -481,22 +482,15 @@ def _language(text: str) -> str:
 # --- helpers -----------------------------------------------------------------
 
 def _selectors(portal: Portal | None) -> CompiledSelectors:
+    """Compiled once per portal; a page of no known portal gets the generic platform's."""
     key = portal.id if portal else ""
-    if key not in _content_cache:
-        registry_portal = portal or _generic_portal()
-        _content_cache[key] = CompiledSelectors.of(registry_portal.selectors)
-    return _content_cache[key]
-
-
-def _generic_portal() -> Portal:
-    from crawler.registry import load_platforms, selectors_for
-    from dataclasses import replace
-    any_portal = load_registry().portals[0]
-    return replace(any_portal, selectors=selectors_for("generic", {}, load_platforms()))
+    if key not in _selectors_cache:
+        selectors = portal.selectors if portal else selectors_for("generic", {}, load_platforms())
+        _selectors_cache[key] = CompiledSelectors.of(selectors)
+    return _selectors_cache[key]
 
 
 def _portal_of(url: str) -> Portal | None:
-    from urllib.parse import urlsplit
     return load_registry().for_host(urlsplit(url).hostname or "")
 
 
@@ -519,5 +513,4 @@ def _length(lines: list[str]) -> int:
 
 
 def _absolute(base: str, link: str) -> str:
-    from urllib.parse import urljoin
     return urljoin(base, link)
