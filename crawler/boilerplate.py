@@ -12,15 +12,17 @@ import re
 TOOLBAR_LABELS = (
     "Xem cỡ chữ", "A- A+", "Đọc bài viết", "In bài viết", "Gửi cho bạn bè", "Gửi email",
     "Phản hồi", "Thông tin người gửi phản hồi", "ĐÁNH GIÁ BÀI VIẾT", "Gửi bình luận",
-    "Tăng/Giảm tương phản", "Chia sẻ", "Bình luận", "Quay lại", "Lên đầu trang",
+    "Tăng/Giảm tương phản", "Chia sẻ", "Bình luận", "Quay lại", "Lên đầu trang", "Về đầu trang", "Đầu trang",
+    "In trang", "Trở về", "Bản in", "Lưu tin",
     # share buttons' labels
-    "Facebook", "Zalo", "Twitter", "Tweet", "Email", "Print", "Bản in", "Share", "Like",
+    "Facebook", "Zalo", "Twitter", "Tweet", "Email", "Print", "Share", "Like",
 )
 # Headings of related-article lists: the article has ended where one starts.
 RELATED_HEADINGS = (
     "Tin liên quan", "Cùng sự kiện", "Các tin khác", "Xem nhiều nhất", "Xem thêm", "Tin mới nhất", "Tin mới",
     "Bài viết liên quan", "Bài viết mới", "Bài viết mới nhất", "Các bài viết khác", "Tin cùng chuyên mục",
-    "Bài viết cùng chuyên mục", "Tin đọc nhiều", "Đọc nhiều nhất", "Tin nổi bật",
+    "Bài viết cùng chuyên mục", "Tin đọc nhiều", "Tin xem nhiều", "Đọc nhiều nhất", "Tin nổi bật",
+    "Các tin đã đưa", "Tin đã đưa", "Tin khác",
 )
 # Labels of the tag and category lines that close an article on blog-like CMSs.
 CLOSING_LABELS = ("Từ khóa", "Từ khoá", "Thẻ", "Tags", "Chuyên mục", "Danh mục")
@@ -44,8 +46,15 @@ MAX_CLOSING_LINE_CHARS = 120
 _FOOTER_LINE = re.compile(r"^\s*(?:" + "|".join(re.escape(s) for s in FOOTER_PREFIXES) + r")", re.IGNORECASE)
 
 
+WIDGET_SEPARATORS = re.compile(r"\s*[|•·/]\s*|\s{2,}|\n")
+
+
 def is_widget_line(line: str) -> bool:
-    return bool(_LABEL_LINE.match(line) or _FOOTER_LINE.match(line))
+    """A toolbar label, a row of them (`In trang | Gửi email | Trở về`), or a footer line."""
+    if _FOOTER_LINE.match(line):
+        return True
+    parts = [part for part in WIDGET_SEPARATORS.split(line) if part.strip()]
+    return bool(parts) and all(_LABEL_LINE.match(part) for part in parts)
 
 
 def is_related_heading(line: str) -> bool:

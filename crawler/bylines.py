@@ -70,7 +70,11 @@ def _capitalized(word: str) -> bool:
     return first.isupper() and not word.isdigit()
 
 
+PUBLISHER_ABBREVIATION = re.compile(r"^[A-ZĐ]{2,8}$")  # TTXVN, VOV, ĐBP, QNP
+
+
 def _looks_like_publisher(text: str) -> bool:
     """A site, paper or agency name, not a parenthetical remark."""
     lowered = text.lower()
-    return "." in lowered or lowered.startswith(("báo", "ttxvn", "cổng", "đài", "vov", "vtv", "ttđt", "tttt"))
+    return ("." in lowered or bool(PUBLISHER_ABBREVIATION.match(text.strip()))
+            or lowered.startswith(("báo", "cổng", "đài", "ttđt", "tttt", "trang")))

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 import viparse
+from lxml import etree
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 # Letters only Unicode Vietnamese has: outside Latin-1, so legacy fonts read as Latin-1 never
@@ -90,3 +91,20 @@ def repair_legacy_lines(lines: list[str]) -> tuple[list[str], str | None]:
         return lines, None
     repaired = [line if UNICODE_VIETNAMESE.search(line) else viparse.fix(line, encoding=legacy) for line in lines]
     return repaired, legacy
+
+
+def repair_legacy_text(root: etree._Element) -> str | None:
+    """Convert, in place, the text nodes of a parsed page that were typed in a legacy font.
+
+    Done on the raw tree, before any NFC or tone normalization: those read the legacy
+    letters (`ù`, `ø`, `µ`) as Vietnamese marks and would move them. Returns the font, or None.
+    """
+    slots = [(element, attribute) for element in root.iter() if isinstance(element.tag, str)
+             for attribute in ("text", "tail") if getattr(element, attribute)]
+    values = [getattr(element, attribute) for element, attribute in slots]
+    repaired, legacy = repair_legacy_lines(values)
+    if legacy:
+        for (element, attribute), old, new in zip(slots, values, repaired):
+            if old != new:
+                setattr(element, attribute, new)
+    return legacy

@@ -24,11 +24,11 @@ from parsel import Selector
 
 from crawler import __version__, bylines
 from crawler.boilerplate import is_related_heading, is_widget_line
-from crawler.encodings import decode_page, repair_legacy_lines
+from crawler.encodings import decode_page, repair_legacy_text
 from crawler.dates import FoundDate, date_from_url, dates_in_text, parse_date
 from crawler.items import ArticleRecord, PageCapture
 from crawler.registry import Portal, load_platforms, load_registry, selectors_for
-from crawler.selectors import CompiledSelectors, in_other_region, is_other_region
+from crawler.selectors import CompiledSelectors, in_other_region, is_not_text
 from crawler.text import clean_line, fold, to_nfc
 from crawler.urls import canonical_url, url_key
 
@@ -39,7 +39,8 @@ ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z)(?:$|[?#])|Li
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—]\s+")
 YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
-MAX_ENDING_LINES = 3   # author, source and credit lines sit in the last few lines
+MAX_ENDING_LINES = 3
+MIN_TITLE_WORDS = 3   # author, source and credit lines sit in the last few lines
 
 _selectors_cache: dict[str, CompiledSelectors] = {}
 
@@ -95,14 +96,11 @@ def extract_html(
     page = Selector(text=html)
     selectors = _selectors(portal)
     warnings: list[str] = []
+    _repair_legacy(page, warnings)
     title = _title(page, selectors)
     content = selectors.content_node(page)
     prefix_source, lead = bylines.split_source_prefix(_text(selectors.lead_node(page, content)))
     paragraphs, images, attachments = _content(page, content, selectors, url, warnings)
-    (title, lead, *paragraphs), legacy = repair_legacy_lines([title, lead, *paragraphs])
-    if legacy:
-        warnings.append(f"text in the legacy {legacy} encoding converted to Unicode")
-        title, lead, *paragraphs = (clean_line(line) for line in (title, lead, *paragraphs))
     paragraphs = _drop_repeats(paragraphs, title, lead)
     if not lead and paragraphs:
         prefix_source, first = bylines.split_source_prefix(paragraphs[0])
@@ -122,6 +120,7 @@ def extract_api_article(data: dict[str, Any], url: str, portal: Portal | None, f
     warnings: list[str] = []
     selectors = _selectors(portal)
     body_page = Selector(text=f"<html><body><article>{data.get('content') or ''}</article></body></html>")
+    _repair_legacy(body_page, warnings)
     title = clean_line(str(data.get("title") or ""))
     lead = clean_line(str(data.get("description") or data.get("sapo") or ""))
     body_node = body_page.css("article")[0]
@@ -231,8 +230,8 @@ def _pruned_copy(root: etree._Element, prune: tuple[str, ...]) -> etree._Element
 
 
 def _drop_other_regions(root: etree._Element) -> None:
-    """Headers, menus, footers and related lists out of a whole page, before reading its text."""
-    doomed = [el for el in root.iter() if isinstance(el.tag, str) and el is not root and is_other_region(el)]
+    """Headers, menus, related lists and widgets out of the node, before reading its text."""
+    doomed = [el for el in root.iter() if isinstance(el.tag, str) and el is not root and is_not_text(el)]
     for element in doomed:
         if element.getparent() is not None:
             element.getparent().remove(element)
@@ -311,13 +310,20 @@ def _until_related(paragraphs: list[str]) -> list[str]:
     return kept
 
 
+def _repair_legacy(page: Selector, warnings: list[str]) -> None:
+    """Text typed in a legacy font, converted in the tree before anything normalizes it."""
+    legacy = repair_legacy_text(page.root)
+    if legacy:
+        warnings.append(f"text in the legacy {legacy} encoding converted to Unicode")
+
+
 def _drop_repeats(paragraphs: list[str], title: str, lead: str) -> list[str]:
     """Each line once: no title or lead printed again inside the content, no caption twice
     (portals print some twice), no line that is only the date line."""
     seen = {fold(title).strip(" ."), fold(lead).strip(" .")} - {""}
     kept = []
     for line in paragraphs:
-        folded = fold(line).strip(" .")
+        folded = fold(bylines.split_source_prefix(line)[1]).strip(" .")
         if folded in seen or _is_date_line(line):
             continue
         seen.add(folded)
@@ -380,14 +386,23 @@ def _attachments(root: etree._Element, url: str) -> list[dict[str, str]]:
 # --- fields ------------------------------------------------------------------
 
 def _title(page: Selector, selectors: CompiledSelectors) -> str:
-    title = _text(selectors.first(page, "title"))
-    if title:
-        return title
-    og = page.css('meta[property="og:title"]::attr(content)').get()
-    if og:
-        return clean_line(og)
+    """The title element that the page's own <title> (or og:title) names.
+
+    The selector's element when <title> contains its text; else the longest heading or
+    title-marked element that <title> contains (the site name is usually shorter); else the
+    selector's element anyway; else og:title; else the longest part of <title>.
+    """
     head = clean_line(page.css("title::text").get() or "")
-    return TITLE_SEPARATORS.split(head)[0] if head else ""
+    og = clean_line(page.css('meta[property="og:title"]::attr(content)').get() or "")
+    named = fold(f"{head} {og}")
+    chosen = _text(selectors.first(page, "title"))
+    if chosen and fold(chosen) in named:
+        return chosen
+    headings = page.css("h1, h2, h3") + [Selector(root=e) for e in selectors.marked(page, "title")]
+    contained = [text for text in map(_text, headings) if len(text.split()) >= MIN_TITLE_WORDS and fold(text) in named]
+    if contained:
+        return max(contained, key=len)
+    return chosen or og or max(TITLE_SEPARATORS.split(head), key=len, default="")
 
 
 def _byline(page: Selector, selectors: CompiledSelectors, paragraphs: list[str], fetched_at: datetime):

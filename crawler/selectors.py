@@ -33,7 +33,8 @@ def _marker_pattern(words: list[str]) -> re.Pattern:
 
 
 MARKERS: dict[str, re.Pattern] = {field: _marker_pattern(words) for field, words in load_platforms()["markers"].items()}
-OTHER_REGION = MARKERS["other"]
+OTHER_REGION = MARKERS["elsewhere"]
+WIDGET = MARKERS["widgets"]
 
 
 def split_alternatives(css: str) -> tuple[str, ...]:
@@ -47,7 +48,13 @@ def marker_names(element: etree._Element) -> str:
 
 
 def is_other_region(element: etree._Element) -> bool:
+    """A region holding other articles or dates: header, menus, related lists, comments."""
     return element.tag in OTHER_REGION_TAGS or bool(OTHER_REGION.search(marker_names(element)))
+
+
+def is_not_text(element: etree._Element) -> bool:
+    """A region whose words are never article text: other regions and widgets."""
+    return is_other_region(element) or bool(WIDGET.search(marker_names(element)))
 
 
 def in_other_region(element: etree._Element) -> bool:
@@ -83,13 +90,16 @@ class CompiledSelectors:
     def candidates(self, page: Selector, key: str) -> list[Selector]:
         """The field's selector matches, else its marker matches; never in headers, menus or related lists."""
         found = [s for s in self.select(page, key) if not in_other_region(s.root)]
-        if found or key not in self.markers:
+        if found:
             return found
-        pattern = self.markers[key]
-        return [
-            Selector(root=element) for element in page.root.iter()
-            if isinstance(element.tag, str) and pattern.search(marker_names(element)) and not in_other_region(element)
-        ]
+        return [Selector(root=element) for element in self.marked(page, key) if not in_other_region(element)]
+
+    def marked(self, page: Selector, key: str) -> list[etree._Element]:
+        """Elements whose class or id carries one of the field's marker words, in document order."""
+        pattern = self.markers.get(key)
+        if pattern is None:
+            return []
+        return [e for e in page.root.iter() if isinstance(e.tag, str) and pattern.search(marker_names(e))]
 
     def content_node(self, page: Selector) -> Selector | None:
         """The article's container: of the candidates, the deepest that holds most of the text."""
