@@ -24,12 +24,12 @@ from parsel import Selector
 
 from crawler import __version__, bylines
 from crawler.boilerplate import is_related_heading, is_widget_line
-from crawler.encodings import decode_page, repair_legacy_text
+from crawler.encodings import UNICODE_VIETNAMESE, decode_page, repair_legacy_text
 from crawler.dates import FoundDate, date_from_url, dates_in_text, parse_date
 from crawler.items import ArticleRecord, PageCapture
 from crawler.registry import Portal, load_platforms, load_registry, selectors_for
 from crawler.selectors import CompiledSelectors, in_other_region, is_not_text
-from crawler.text import clean_line, fold, to_nfc
+from crawler.text import clean_line, fold
 from crawler.urls import canonical_url, url_key
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,6 @@ EXTRACTOR_VERSION = f"{__version__}+extract.1"
 ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z)(?:$|[?#])|LinkClick\.aspx\?fileticket=", re.IGNORECASE)
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—]\s+")
 YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
-VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
 MAX_ENDING_LINES = 3
 MIN_TITLE_WORDS = 3   # author, source and credit lines sit in the last few lines
 
@@ -151,12 +150,12 @@ def published_date(
     on the page dates the article, the date stays empty and the source says why.
     """
     url_date = date_from_url(url, now=fetched_at)
+    meta_text = _meta_date_text(page)
     candidates = (
-        ("selector", _date_element_text(page, selectors, fetched_at)),
-        ("meta", _meta_date_text(page)),
+        ("selector", _date_element(page, selectors, fetched_at)),
+        ("meta", parse_date(meta_text, now=fetched_at) if meta_text else None),
     )
-    for where, text in candidates:
-        found = parse_date(text, now=fetched_at) if text else None
+    for where, found in candidates:
         if found:
             _check_agreement(found, url_date, warnings)
             return found, f"{where}:{found.rule}"
@@ -449,8 +448,8 @@ def _category(page: Selector, selectors: CompiledSelectors, title: str) -> str:
     return crumbs[-1] if crumbs else ""
 
 
-def _date_element_text(page: Selector, selectors: CompiledSelectors, fetched_at: datetime) -> str:
-    """The date element's text: the first candidate after the title that parses, else the first before it.
+def _date_element(page: Selector, selectors: CompiledSelectors, fetched_at: datetime) -> FoundDate | None:
+    """The date element's date: the first candidate after the title that parses, else the first before it.
 
     Candidates are the platform's date selectors, else date-like class names, outside the
     header (today's date) and related lists; a `datetime` attribute is read when it says more.
@@ -460,12 +459,12 @@ def _date_element_text(page: Selector, selectors: CompiledSelectors, fetched_at:
     after, before = [], []
     for candidate in selectors.candidates(page, "date"):
         machine_readable = candidate.attrib.get("datetime") or candidate.css("time::attr(datetime)").get() or ""
-        parsed = [(found, text) for text in (machine_readable, _text(candidate))
+        parsed = [found for text in (machine_readable, _text(candidate))
                   if text and (found := parse_date(text, now=fetched_at))]
         if parsed:
-            best = max(parsed, key=lambda pair: pair[0].has_time)[1]
+            best = max(parsed, key=lambda found: found.has_time)
             (after if (candidate.root.sourceline or 0) >= title_line else before).append(best)
-    return (after or before or [""])[0]
+    return (after or before or [None])[0]
 
 
 def _meta_date_text(page: Selector) -> str:
@@ -490,7 +489,7 @@ def _language(text: str) -> str:
     words = text.split()
     if not words:
         return ""
-    marked = sum(1 for word in words if VIETNAMESE_LETTERS.search(word))
+    marked = sum(1 for word in words if UNICODE_VIETNAMESE.search(word))
     return "vi" if marked / len(words) > 0.15 else "und"
 
 

@@ -121,6 +121,3 @@ class CompiledSelectors:
             if candidate.root not in around and len(text) >= MIN_LEAD_CHARS:
                 return candidate
         return None
-
-    def has(self, key: str) -> bool:
-        return bool(self.alternatives.get(key))
