@@ -8,24 +8,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
+from crawler.text import fold, to_nfc
+
 HERE = Path(__file__).parent
 REGISTRY_FILE = HERE / "portals.yml"
 PLATFORMS_FILE = HERE / "platforms.yml"
+TOPICS_FILE = HERE / "topics.yml"
 
 STATUSES = ("live", "moved", "defunct")
 NOT_PLATFORMS = ("defaults", "markers")  # the other entries of platforms.yml
 SELECTOR_KEYS = (
     "listing_item", "listing_link", "listing_date", "next_page",
-    "title", "lead", "date", "content", "author", "source", "prune",
+    "title", "lead", "date", "content", "author", "source", "prune", "article_url",
 )
 PORTAL_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+NOT_WORD = re.compile(r"[\W_]+")
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
 
 
@@ -48,6 +52,53 @@ class Selectors:
     author: str
     source: str
     prune: tuple[str, ...]
+    article_url: str  # a regular expression, not CSS
+
+
+@dataclass(frozen=True)
+class Section:
+    """Page 1 of a news section; `topic` names the theme a section is given to, if any."""
+
+    url: str
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A named keyword set (topics.yml), matched as whole words on folded text.
+
+    Folding lets "dan van" (typed without tone marks) find "dân vận", but it also makes
+    "hướng dẫn văn bản" contain "dan van". So a folded match counts only where the text at
+    that place is spelled as the keyword, or carries no diacritics at all.
+    """
+
+    id: str
+    name: str
+    spellings: dict[str, str]  # folded keyword → keyword as written (lowercase NFC)
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        words = sorted(self.spellings, key=len, reverse=True)
+        return re.compile(r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words) + r")\b")
+
+    def matches(self, text: str) -> bool:
+        written = words_only(to_nfc(text).lower())
+        folded = "".join(_fold_letter(letter) for letter in written)  # same length: spans line up
+        for match in self.pattern.finditer(folded):
+            span = " ".join(written[match.start():match.end()].split())
+            if span == self.spellings[" ".join(match.group(0).split())] or span == fold(span):
+                return True
+        return False
+
+
+def words_only(text: str) -> str:
+    """Punctuation turned into spaces, one for one, so that keywords match across commas."""
+    return NOT_WORD.sub(lambda match: " " * len(match.group(0)), text)
+
+
+def _fold_letter(letter: str) -> str:
+    folded = fold(letter)
+    return folded if len(folded) == 1 else letter
 
 
 @dataclass(frozen=True)
@@ -59,7 +110,7 @@ class Portal:
     domains: tuple[str, ...]
     platform: str
     status: str
-    sections: tuple[str, ...]
+    sections: tuple[Section, ...]
     selectors: Selectors
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
@@ -102,6 +153,9 @@ class Registry:
     def hosts(self) -> list[str]:
         return [host for portal in self.portals for host in portal.domains]
 
+    def ids(self) -> list[str]:
+        return [portal.id for portal in self.portals]
+
     def crawlable(self) -> list[Portal]:
         """What a plain `vnarchive crawl` visits: every portal that still answers."""
         return [p for p in self.portals if p.status != "defunct"]
@@ -116,6 +170,28 @@ def load_registry(path: Path = REGISTRY_FILE, platforms_path: Path = PLATFORMS_F
     portals = tuple(_portal(entry, index, platforms, path) for index, entry in enumerate(entries))
     _check_unique(portals, path)
     return Registry(portals)
+
+
+@cache
+def load_topics(path: Path = TOPICS_FILE) -> dict[str, Topic]:
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise RegistryError(f"{path}: expected a mapping of topic name to its keywords")
+    topics = {}
+    for topic_id, entry in data.items():
+        keywords = entry.get("keywords") if isinstance(entry, dict) else None
+        if not keywords or not all(isinstance(k, str) and k.strip() for k in keywords):
+            raise RegistryError(f"{path.name}: topic {topic_id!r}: field 'keywords' must be a list of words")
+        written = [" ".join(words_only(to_nfc(k).lower()).split()) for k in keywords]
+        topics[topic_id] = Topic(topic_id, str(entry.get("name") or topic_id), {fold(w): w for w in written})
+    return topics
+
+
+def get_topic(topic_id: str) -> Topic:
+    topics = load_topics()
+    if topic_id not in topics:
+        raise RegistryError(f"no topic {topic_id!r} in {TOPICS_FILE.name} (known: {', '.join(topics)})")
+    return topics[topic_id]
 
 
 @cache
@@ -137,6 +213,10 @@ def selectors_for(platform: str, overrides: dict[str, Any], platforms: dict[str,
     merged = {**defaults, **own, **overrides}
     prune = tuple(defaults.get("prune", ())) + tuple(own.get("prune", ())) + tuple(overrides.get("prune", ()))
     merged["prune"] = tuple(dict.fromkeys(prune))
+    try:
+        re.compile(merged.get("article_url") or "")
+    except re.error as error:
+        raise RegistryError(f"platform {platform!r}: article_url {merged.get('article_url')!r} is not a regular expression: {error}") from None
     return Selectors(**{key: merged.get(key) or "" for key in SELECTOR_KEYS} | {"prune": merged["prune"]})
 
 
@@ -187,7 +267,7 @@ def _portal(entry: Any, index: int, platforms: dict[str, dict], path: Path) -> P
     return Portal(
         id=portal_id, name=need("name"), province=need("province"),
         province_2025=need("province_2025"), domains=domains, platform=platform, status=status,
-        sections=_urls(entry, "sections", where, domains, required=status != "defunct"),
+        sections=_sections(entry, where, domains, required=status != "defunct"),
         feeds=_urls(entry, "feeds", where, domains), sitemaps=_urls(entry, "sitemaps", where, domains),
         selectors=selectors_for(platform, overrides, platforms),
         successor=successor, verified=bool(entry.get("verified", False)),
@@ -213,6 +293,26 @@ def _urls(entry: dict, name: str, where: str, domains: tuple[str, ...], *, requi
         if parts.hostname.lower() not in domains:
             raise RegistryError(f"{where}: field '{name}' has {url!r}, whose host is not in 'domains'")
     return tuple(values)
+
+
+def _sections(entry: dict, where: str, domains: tuple[str, ...], *, required: bool) -> tuple[Section, ...]:
+    values = entry.get("sections") or []
+    if not isinstance(values, list):
+        raise RegistryError(f"{where}: field 'sections' must be a list of URLs")
+    sections = []
+    for value in values:
+        if isinstance(value, dict):
+            unknown = set(value) - {"url", "topic"}
+            if unknown or "url" not in value:
+                raise RegistryError(f"{where}: field 'sections' has {value!r}; a section is a URL or {{url: …, topic: …}}")
+            topic = value.get("topic")
+            if topic is not None and topic not in load_topics():
+                raise RegistryError(f"{where}: field 'sections' names topic {topic!r}, not one of: {', '.join(load_topics())}")
+            sections.append(Section(value["url"], topic))
+        else:
+            sections.append(Section(value))
+    _urls({"sections": [s.url for s in sections]}, "sections", where, domains, required=required)
+    return tuple(sections)
 
 
 def _check_unique(portals: tuple[Portal, ...], path: Path) -> None:

@@ -25,6 +25,7 @@ OTHER_REGION_TAGS = frozenset({"header", "footer", "nav", "aside"})
 # The content node is the deepest candidate still holding this share of the largest one's text.
 CONTENT_SHARE = 0.7
 MIN_LEAD_CHARS = 30
+NOT_CSS = ("prune", "article_url")
 
 
 def _marker_pattern(words: list[str]) -> re.Pattern:
@@ -66,14 +67,18 @@ class CompiledSelectors:
     alternatives: dict[str, tuple[str, ...]]
     prune: tuple[str, ...]
     markers: dict[str, re.Pattern]
+    article_url: re.Pattern
 
     @classmethod
     def of(cls, selectors: Selectors) -> "CompiledSelectors":
         alternatives = {
             f.name: split_alternatives(getattr(selectors, f.name))
-            for f in fields(selectors) if f.name != "prune"
+            for f in fields(selectors) if f.name not in NOT_CSS
         }
-        return cls(alternatives, tuple(selectors.prune), MARKERS)
+        return cls(alternatives, tuple(selectors.prune), MARKERS, re.compile(selectors.article_url, re.IGNORECASE))
+
+    def is_article_url(self, url: str) -> bool:
+        return bool(self.article_url.search(url))
 
     def select(self, node: Selector, key: str) -> SelectorList:
         """Everything the first matching alternative of `key` finds under `node`."""

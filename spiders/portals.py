@@ -25,7 +25,8 @@ PLATFORM_SPIDERS: dict[str, type[PortalSpider]] = {
 
 def spider_class(portal_id: str) -> type[PortalSpider]:
     portal = load_registry().get(portal_id)
-    base = PLATFORM_SPIDERS[portal.platform]
+    # A platform that only differs in selectors (platforms.yml) needs no spider of its own.
+    base = PLATFORM_SPIDERS.get(portal.platform, GenericSpider)
     class_name = "".join(part.capitalize() for part in portal.id.split("_")) + "Spider"
     return type(class_name, (base,), {"name": portal.id, "portal_id": portal.id, "__module__": __name__,
                                       "__doc__": f"{portal.name} ({portal.domain}, {portal.platform})."})

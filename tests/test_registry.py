@@ -1,14 +1,77 @@
+import subprocess
+import sys
+
 import pytest
 
-from crawler.registry import RegistryError, load_registry
+from crawler.registry import RegistryError, get_topic, load_registry
 
-SEED_PORTAL_DOMAINS = ["hanam.gov.vn", "vinhlong.gov.vn", "backan.gov.vn", "thuathienhue.gov.vn", "hue.gov.vn",
-                       "hanoi.gov.vn", "danvan.vn", "tuyengiaodanvan.vn"]
+from tests.conftest import ROOT
+
+# ../shared/PORTALS.md: "The 34 surviving portal domains (all .gov.vn)".
+SURVIVING_DOMAINS = """hanoi haiphong hue danang cantho hochiminhcity quangninh bacninh hungyen ninhbinh caobang
+dienbien laichau langson laocai phutho sonla thainguyen tuyenquang hatinh nghean quangtri thanhhoa khanhhoa
+quangngai daklak gialai lamdong dongnai tayninh angiang camau dongthap vinhlong""".split()
+# Resolution 202/2025/QH15, as PORTALS.md states it.
+MERGED_INTO = {"hanam": "Ninh Bình", "namdinh": "Ninh Bình", "bentre": "Vĩnh Long", "travinh": "Vĩnh Long",
+               "backan": "Thái Nguyên"}
+SEED_DOMAINS = ["hanam.gov.vn", "vinhlong.gov.vn", "backan.gov.vn", "thuathienhue.gov.vn", "hue.gov.vn",
+                "hanoi.gov.vn", "danvan.vn", "tuyengiaodanvan.vn"]
 
 
-def test_registry_holds_the_seed_portals():
+def provincial():
+    return [p for p in load_registry().portals if p.province != "Trung ương"]
+
+
+def test_the_34_surviving_portals_are_live_on_their_domains():
+    live = {p.domain for p in load_registry().portals if p.status == "live"}
+    assert {f"{name}.gov.vn" for name in SURVIVING_DOMAINS} <= live
+    assert len({p.province_2025 for p in provincial()}) == 34
+
+
+def test_the_63_provinces_before_the_merger_each_have_their_portal():
+    before = {p.province for p in provincial()}
+    assert len(before) == 63
+    assert "baria-vungtau.gov.vn" in {p.domain for p in provincial()}
+    assert set(SEED_DOMAINS) <= {p.domain for p in load_registry().portals}
+
+
+def test_the_29_merged_provinces_point_at_the_portal_that_took_them_over():
     registry = load_registry()
-    assert sorted(p.domain for p in registry.portals) == sorted(SEED_PORTAL_DOMAINS)
+    moved = [p for p in provincial() if p.status == "moved"]
+    assert len(moved) == 29
+    for portal in moved:
+        successor = registry.get(portal.successor)
+        assert successor.status == "live" and successor.province_2025 == portal.province_2025, portal.id
+    for portal_id, province in MERGED_INTO.items():
+        assert registry.get(portal_id).province_2025 == province
+
+
+def test_every_entry_is_marked_unconfirmed():
+    assert not any(p.verified for p in load_registry().portals)
+
+
+def test_scrapy_list_names_one_spider_per_portal():
+    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert listed.stdout.split() == sorted(load_registry().ids())
+    assert len(listed.stdout.split()) >= 63 + 3  # + hue.gov.vn, danvan.vn, tuyengiaodanvan.vn
+
+
+def test_topics_fold_their_keywords_and_match_whole_words():
+    dan_van = get_topic("dan-van")
+    assert dan_van.matches("Hội nghị tổng kết công tác DÂN VẬN năm 2024")
+    assert dan_van.matches("giải quyết khiếu nại, tố cáo của công dân")
+    assert dan_van.matches("Hoi nghi dan van kheo nam 2024")  # typed without tone marks
+    assert not dan_van.matches("hướng dẫn văn bản mới về đất đai")  # folds to "…dan van…", but is not
+    assert not dan_van.matches("Ban hành văn bản hướng dẫn Nghị định 15/2020/NĐ-CP")
+    assert not dan_van.matches("dân văn nghệ")  # different marks, not unaccented: not the keyword
+
+
+def test_a_section_names_a_known_topic(tmp_path):
+    bad = GOOD.replace("sections: [https://x.gov.vn/news]", "sections: [{url: 'https://x.gov.vn/news', topic: dan-vam}]")
+    with pytest.raises(RegistryError, match="names topic 'dan-vam'"):
+        load_registry.__wrapped__(write(tmp_path, bad))
+    good = GOOD.replace("sections: [https://x.gov.vn/news]", "sections: [{url: 'https://x.gov.vn/news', topic: dan-van}]")
+    assert load_registry.__wrapped__(write(tmp_path, good)).get("x").sections[0].topic == "dan-van"
 
 
 def test_defunct_portals_are_not_crawled_by_default():
