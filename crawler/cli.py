@@ -21,7 +21,7 @@ from typing import Iterator
 import click
 
 from crawler import __version__, clock
-from crawler.registry import RegistryError, load_registry
+from crawler.registry import RegistryError, get_topic, load_registry
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_PARTIAL = 0, 1, 2, 3, 4
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -47,20 +47,24 @@ def main() -> None:
 @click.option("--replica", "replica_url", help="Send every registry host to this replica, e.g. http://127.0.0.1:8001. Nothing else is fetched.")
 @click.option("--hostmap", "hostmap", multiple=True, help="HOST=ADDRESS: fetch HOST from ADDRESS, keep the real URL (repeatable).")
 @click.option("--recheck", is_flag=True, help="Fetch articles already archived again (changes become revisions).")
+@click.option("--topic", help="Keep only articles on this topic (a keyword set in crawler/topics.yml, e.g. dan-van).")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log here instead of stderr.")
 @click.option("--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
-def crawl(db_path, portal_ids, replica_url, hostmap, recheck, log_file, log_level) -> None:
+def crawl(db_path, portal_ids, replica_url, hostmap, recheck, topic, log_file, log_level) -> None:
     """Crawl the portals into the archive (the cron job). One run at a time per archive."""
     portals = _chosen_portals(portal_ids)
+    _check_topic(topic)
     with _run_lock(db_path):
         summary = run_crawl(db_path, [p.id for p in portals], hostmap=_hostmap(replica_url, hostmap),
-                            strict=bool(replica_url), recheck=recheck, log_file=log_file, log_level=log_level)
+                            strict=bool(replica_url), recheck=recheck, topic=topic, log_file=log_file,
+                            log_level=log_level)
     click.echo(_summary_line(summary))
     sys.exit(summary["exit_code"])
 
 
 def run_crawl(db_path: str, portal_ids: list[str], *, hostmap: list[str], strict: bool,
-              recheck: bool = False, log_file: str | None = None, log_level: str = "INFO") -> dict:
+              recheck: bool = False, topic: str | None = None, log_file: str | None = None,
+              log_level: str = "INFO") -> dict:
     """One crawl run of several portals in one process; returns the run's summary."""
     from scrapy.crawler import CrawlerProcess
 
@@ -72,7 +76,7 @@ def run_crawl(db_path: str, portal_ids: list[str], *, hostmap: list[str], strict
     archive.sync_portals(load_registry().portals)
     run_id = archive.start_run(started_at=clock.now_iso(), portals=portal_ids, command=" ".join(sys.argv),
                                version=__version__, pid=os.getpid())
-    settings = _settings(db_path, run_id, hostmap, strict, recheck, log_file, log_level)
+    settings = _settings(db_path, run_id, hostmap, strict, recheck, topic, log_file, log_level)
     process = CrawlerProcess(settings)
     crawlers = [process.create_crawler(PORTAL_SPIDERS[portal_id]) for portal_id in portal_ids]
     for crawler in crawlers:
@@ -89,14 +93,14 @@ def run_crawl(db_path: str, portal_ids: list[str], *, hostmap: list[str], strict
             "exit_code": _exit_code(rows, len(portal_ids))}
 
 
-def _settings(db_path, run_id, hostmap, strict, recheck, log_file, log_level):
+def _settings(db_path, run_id, hostmap, strict, recheck, topic, log_file, log_level):
     from scrapy.settings import Settings
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.setdict({
         "ARCHIVE_PATH": str(db_path), "VNARCHIVE_RUN_ID": run_id, "HOSTMAP": list(hostmap),
-        "HOSTMAP_STRICT": strict, "RECHECK_KNOWN": recheck, "LOG_LEVEL": log_level,
+        "HOSTMAP_STRICT": strict, "RECHECK_KNOWN": recheck, "TOPIC": topic or "", "LOG_LEVEL": log_level,
         **({"LOG_FILE": log_file} if log_file else {}),
     }, priority="cmdline")
     return settings
@@ -120,7 +124,12 @@ def _summed_stats(all_stats) -> dict:
 
 
 def _summary_line(summary: dict) -> str:
-    portals = ", ".join(f"{pid}={outcome}" for pid, outcome in summary["portals"].items())
+    by_outcome: dict[str, list[str]] = {}
+    for portal_id, outcome in summary["portals"].items():
+        by_outcome.setdefault(outcome, []).append(portal_id)
+    # With dozens of portals, list by name only those that need a look.
+    portals = "; ".join(f"{len(ids)} {outcome}" if outcome == "ok" else f"{outcome}: {', '.join(ids)}"
+                        for outcome, ids in sorted(by_outcome.items()))
     return (f"run {summary['run_id']}: {summary['outcome']}; new {summary.get('new', 0)}, "
             f"changed {summary.get('changed', 0)}, unchanged {summary.get('unchanged', 0)}, "
             f"errors {summary.get('errors', 0)}; portals: {portals}")
@@ -132,6 +141,14 @@ def _chosen_portals(portal_ids: tuple[str, ...]):
         return [registry.get(pid) for pid in portal_ids] if portal_ids else registry.crawlable()
     except RegistryError as error:
         raise click.UsageError(str(error)) from None
+
+
+def _check_topic(topic: str | None) -> None:
+    if topic:
+        try:
+            get_topic(topic)
+        except RegistryError as error:
+            raise click.BadParameter(str(error), param_hint="--topic") from None
 
 
 def _hostmap(replica_url: str | None, entries: tuple[str, ...]) -> list[str]:
@@ -187,6 +204,34 @@ def extract(page, url, portal_id, fetched_at) -> None:
         when = when.replace(tzinfo=clock.now().tzinfo)
     record = extract_file(page.read(), url=url, portal=portal, fetched_at=when, name=getattr(page, "name", "-"))
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+
+
+# --- portals, probe ----------------------------------------------------------
+
+@main.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+def portals(db_path: str, as_json: bool) -> None:
+    """Every portal of the registry: province before and after 2025, platform, status, and what the archive holds."""
+    from crawler.portal_table import portal_rows, render_table
+
+    rows = portal_rows(load_registry(), db_path)
+    click.echo(json.dumps(rows, ensure_ascii=False, indent=2) if as_json else render_table(rows))
+
+
+@main.command()
+@click.option("--portal", "portal_ids", multiple=True, help="Probe only this portal (repeatable). Default: every portal not defunct.")
+@click.option("--replica", "replica_url", help="Probe the replica at this address instead of the network (DNS and TLS skipped).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a report.")
+def probe(portal_ids, replica_url, as_json) -> None:
+    """Check each portal: DNS, TLS, one listing page and one article. Writes nothing."""
+    from crawler.probe import render_report, run_probe
+
+    portals = _chosen_portals(portal_ids)
+    results = run_probe(portals, hostmap=_hostmap(replica_url, ()), strict=bool(replica_url), network=not replica_url)
+    click.echo(json.dumps([r.row() for r in results], ensure_ascii=False, indent=2) if as_json else render_report(results))
+    working = sum(r.ok for r in results)
+    sys.exit(EXIT_OK if working == len(results) else EXIT_FAILED if working == 0 else EXIT_PARTIAL)
 
 
 # --- replica, serve, demo ------------------------------------------------------

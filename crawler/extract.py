@@ -27,14 +27,14 @@ from crawler.boilerplate import is_related_heading, is_widget_line
 from crawler.encodings import UNICODE_VIETNAMESE, decode_page, repair_legacy_text
 from crawler.dates import FoundDate, date_from_url, dates_in_text, parse_date
 from crawler.items import ArticleRecord, PageCapture
-from crawler.registry import Portal, load_platforms, load_registry, selectors_for
+from crawler.registry import Portal, load_platforms, load_registry, load_topics, selectors_for
 from crawler.selectors import CompiledSelectors, in_other_region, is_not_text
 from crawler.text import clean_line, fold
 from crawler.urls import canonical_url, url_key
 
 logger = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = f"{__version__}+extract.1"
+EXTRACTOR_VERSION = f"{__version__}+extract.2"
 ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z)(?:$|[?#])|LinkClick\.aspx\?fileticket=", re.IGNORECASE)
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—]\s+")
 YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
@@ -188,9 +188,15 @@ def _record(*, url, portal, title, lead, paragraphs, author, source, source_date
         images=images, attachments=attachments, word_count=len(f"{title} {lead} {body}".split()),
         language=_language(f"{title} {lead} {body}"), search_text=fold(f"{title}\n{lead}\n{body}"),
         extractor_version=EXTRACTOR_VERSION, warnings=warnings,
+        topics=topics_of(f"{title}\n{lead}\n{body}"),
     )
     record.content_hash = content_hash(record)
     return record
+
+
+def topics_of(text: str) -> list[str]:
+    """The topics (topics.yml) whose keywords the article's text contains."""
+    return [topic.id for topic in load_topics().values() if topic.matches(text)]
 
 
 def content_hash(record: ArticleRecord) -> str:

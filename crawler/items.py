@@ -48,3 +48,4 @@ class ArticleRecord:
     http_status: int = 200
     extractor_version: str = ""
     warnings: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)  # ids from topics.yml matched by the text

@@ -8,7 +8,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.extract import extract_capture
 from crawler.items import ArticleRecord, PageCapture
-from crawler.registry import load_registry
+from crawler.registry import get_topic, load_registry
 from crawler.store import Archive
 
 logger = logging.getLogger(__name__)
@@ -20,6 +20,8 @@ class ExtractPipeline:
     def __init__(self, crawler):
         self.stats = crawler.stats
         self.registry = load_registry()
+        topic = crawler.settings.get("TOPIC")
+        self.topic = get_topic(topic) if topic else None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -38,6 +40,9 @@ class ExtractPipeline:
         if not record.title or not record.body:
             self.stats.inc_value(f"vnarchive/{item.portal}/errors/not_an_article")
             raise DropItem(f"no article in {item.url} ({', '.join(record.warnings)})")
+        if self.topic and self.topic.id not in record.topics:
+            self.stats.inc_value(f"vnarchive/{item.portal}/off_topic")
+            raise DropItem(f"not about {self.topic.id}: {item.url}", log_level="DEBUG")
         for warning in record.warnings:
             logger.info("%s: %s: %s", item.portal, item.url, warning)
         return record

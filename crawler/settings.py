@@ -57,6 +57,10 @@ ARCHIVE_PATH = "archive.db"
 ARCHIVE_BATCH_SIZE = 50
 # Listing pages followed per section in one run (a guard against endless pagination).
 MAX_LISTING_PAGES = 50
+# Keep only articles of this topic (an id from crawler/topics.yml); empty keeps everything.
+TOPIC = ""
+# `vnarchive probe`: one listing page and one article per portal, nothing stored.
+PROBE = False
 # Re-fetch articles already in the archive (off: a daily run only fetches new ones).
 RECHECK_KNOWN = False
 

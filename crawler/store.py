@@ -31,7 +31,7 @@ ARTICLE_COLUMNS: dict[str, type] = {
     "images": str, "attachments": str, "word_count": int, "language": str,
     "content_hash": str, "first_seen": str, "last_seen": str, "captured_at": str,
     "http_status": int, "duplicate_of": str, "extractor_version": str, "warnings": str,
-    "search_text": str,
+    "search_text": str, "topics": str,
 }
 # Columns whose change makes a new version of an article (the rest is bookkeeping).
 VERSIONED_COLUMNS = ("title", "lead", "body", "author", "source", "source_date", "category",
@@ -56,6 +56,7 @@ class Archive:
     def _ensure_schema(self) -> None:
         with self.db.conn:
             self._create_tables()
+            self._add_new_columns()
         if not self.db["articles_fts"].exists():
             self.db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize=FTS_TOKENIZER)
 
@@ -88,6 +89,13 @@ class Archive:
             ("articles", ["province", "published_at"]), ("revisions", ["url_key"]),
         ):
             self.db[table].create_index(columns, if_not_exists=True)
+
+    def _add_new_columns(self) -> None:
+        """Archives made by an older version get the columns added since, empty."""
+        existing = self.db["articles"].columns_dict
+        for column, kind in ARTICLE_COLUMNS.items():
+            if column not in existing:
+                self.db["articles"].add_column(column, kind)
 
     # --- portals and runs ----------------------------------------------------
 
@@ -160,7 +168,7 @@ class Archive:
 
 def _article_row(record: ArticleRecord, portal: Portal | None) -> dict[str, Any]:
     row = asdict(record)
-    for column in ("images", "attachments", "warnings"):
+    for column in ("images", "attachments", "warnings", "topics"):
         row[column] = json.dumps(row[column], ensure_ascii=False)
     row["province"] = portal.province if portal else ""
     row["province_2025"] = portal.province_2025 if portal else ""

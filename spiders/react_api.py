@@ -10,6 +10,8 @@ API (PORTALS.md calls it a guess; the replica serves this form):
 from __future__ import annotations
 
 import json
+import logging
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -19,9 +21,13 @@ from scrapy.http import Response
 from crawler.urls import canonical_url
 from spiders.base import PortalSpider
 
+logger = logging.getLogger(__name__)
+
 LIST_PATH = "/api/blogs"
 ARTICLE_PATH = "/api/blogs/{id}"
 PUBLIC_ARTICLE_PATH = "/blogs/{slug}-{id}"
+# The id at the end of a public article URL (from a feed or sitemap).
+PUBLIC_ARTICLE_ID = re.compile(r"/blogs/[^/?#]+-(?P<id>[0-9a-zA-Z]+)$")
 DEFAULT_PAGE_SIZE = 10
 
 
@@ -47,21 +53,28 @@ class ReactApiSpider(PortalSpider):
         new = 0
         for item in items:
             public = canonical_url(self._site(section) + PUBLIC_ARTICLE_PATH.format(slug=item["slug"], id=item["id"]))
-            if self.key(public) in self.known_keys:
-                continue
-            new += 1
-            self.known_keys.add(self.key(public))
-            yield scrapy.Request(
-                self._site(section) + ARTICLE_PATH.format(id=item["id"]), callback=self.parse_api_article,
-                cb_kwargs={"public_url": public, "listing_date": item.get("publishedDate", ""), "listing_url": section},
-            )
+            request = self.article_request(public, item.get("publishedDate", ""), section)
+            if request is not None:
+                new += 1
+                yield request
         if new and page < int(data.get("totalPages") or 0) and page < self.max_listing_pages:
             yield self.listing_request(section, page + 1)
+
+    def fetch_article(self, url: str, listing_date: str, listing_url: str) -> scrapy.Request | None:
+        """The public page is an empty shell: fetch the article's JSON from the site's API instead."""
+        match = PUBLIC_ARTICLE_ID.search(urlsplit(url).path)
+        if match is None:
+            logger.info("%s: %s is not an article URL", self.name, url)
+            return None
+        return scrapy.Request(
+            self._site(url) + ARTICLE_PATH.format(id=match.group("id")), callback=self.parse_api_article,
+            cb_kwargs={"public_url": url, "listing_date": listing_date, "listing_url": listing_url},
+        )
 
     def parse_api_article(self, response: Response, public_url: str, listing_date: str, listing_url: str):
         self._count("articles_fetched")
         capture = self.capture(response, listing_date=listing_date, listing_url=listing_url)
-        capture.url, capture.fetched_url, capture.kind = public_url, response.url, "json"
+        capture.url, capture.fetched_url, capture.kind = self.on_canonical_host(public_url), response.url, "json"
         yield capture
 
     @staticmethod
