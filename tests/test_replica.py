@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html as html_lib
 import http.client
 import json
@@ -13,12 +14,20 @@ import urllib.request
 from datetime import date, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 import pytest
+from parsel import Selector
 
+from crawler.registry import load_registry
 from crawler.replica import HOSTS, ReplicaServer, article_url, expected_published_at, listing_urls, load_corpus
+from crawler.replica.generic import FEED_SIZE, KNOWN_LAYOUTS, POSTDATE, UNKNOWN_LAYOUTS, GenericCms, PostdateCms, layout_for
+from crawler.replica.liferay import Liferay
+from crawler.replica.portals import PORTALS_BY_ID
 from crawler.replica.server import resolve_today
+from crawler.replica.sharepoint_tandan import PAGER_BLOCK, POSTBACK_ONLY_PORTALS, SharePointTanDan
+from crawler.replica.sites import PLATFORMS
+from crawler.replica.web import Request
 
 TODAY = date(2026, 11, 23)
 ROOT = Path(__file__).resolve().parent.parent
@@ -401,7 +410,8 @@ def test_module_entry_point_serves_in_the_foreground():
     )
     try:
         line = process.stdout.readline()
-        match = re.fullmatch(r"replica serving 7 portals on http://127\.0\.0\.1:(\d+)\n", line)
+        served = len(load_registry().crawlable())  # every registry portal but the defunct ones
+        match = re.fullmatch(rf"replica serving {served} portals on http://127\.0\.0\.1:(\d+)\n", line)
         assert match, line
         connection = http.client.HTTPConnection("127.0.0.1", int(match[1]), timeout=5)
         connection.request("GET", "/tin-tuc-su-kien-noi-bat", headers={"Host": "hanoi.gov.vn"})
@@ -418,3 +428,337 @@ def test_page_size_is_an_argument():
         html = page(wide, listing_urls("hue")[0])
         assert linked_keys(html, articles_of("hue")) == [a.key for a in articles_of("hue")[:3]]
         assert 'data-pagesize="3"' in page(wide, listing_urls("hanoi")[0])
+
+
+# --- sites built in-process: platforms whose portals the registry may not serve yet ---------------
+
+
+def built_site(site_class, portal_id: str, *, like: str = "danvan"):
+    """A `site_class` site for `portal_id` at <portal_id>.gov.vn, over every corpus article re-keyed to it."""
+    host = f"{portal_id}.gov.vn"
+    portal = dataclasses.replace(PORTALS_BY_ID[like], id=portal_id, platform=site_class.platform, hosts=(host, f"www.{host}"))
+    articles = [dataclasses.replace(a, portal=portal_id, key=f"{portal_id}-{a.key}") for a in load_corpus()]
+    return site_class(portal, articles, today=TODAY)
+
+
+def respond(site, url: str, form: dict[str, str] | None = None):
+    """The site's response to a GET (or a form POST) of a real URL, without HTTP."""
+    parts = urlsplit(url)
+    body = urlencode(form).encode() if form is not None else b""
+    return site.respond(Request("POST" if form is not None else "GET", parts.hostname, unquote(parts.path), parts.query, body))
+
+
+def html_of(site, url: str, form: dict[str, str] | None = None) -> str:
+    response = respond(site, url, form)
+    assert response.status == 200, url
+    return response.body.decode("utf-8")
+
+
+def text_of(selection) -> str:
+    return " ".join("".join(selection.css("::text").getall()).split())
+
+
+# --- Liferay ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def liferay():
+    return built_site(Liferay, "thainguyen")
+
+
+def test_liferay_is_registered_with_minute_precision(liferay):
+    assert PLATFORMS["liferay"] is Liferay
+    assert Liferay.precision_for(liferay.articles[0]) == "minute"
+
+
+def test_liferay_listing_items_follow_the_asset_publisher_markup(liferay):
+    html = Selector(html_of(liferay, liferay.url("/tin-tuc-su-kien")))
+    items = html.css("div.asset-bounddary > div.asset-abstract > div.asset-content")
+    assert len(items) == 2
+    for item, article in zip(items, liferay.articles):
+        assert item.css("h3.asset-title a::attr(href)").get() == Liferay.article_path(article)
+        assert re.fullmatch(r"/tin-tuc-su-kien/-/view_content/\d{7}-[a-z0-9-]+\.html", Liferay.article_path(article))
+        timer = item.css("div.assetPublishDate.block_timer::text").get()
+        assert timer == f" {article.published:%d/%m/%Y} | {article.published:%I:%M %p} "
+    summaries = [text_of(item.css("div.asset-summary")) for item in items]
+    assert all(s.endswith("...") for s in summaries if len(s) > 150)
+    assert any(s.endswith("...") for s in summaries)
+    assert html.css("div#header div.egov_date::text").get() == "Thứ hai, 23/11/2026"
+    assert html.css("nav#navigation ul.navi li a")
+    assert text_of(html.css("div.taglib-page-iterator .search-results")) == f"Hiển thị 1 - 2 of {len(liferay.articles)} kết quả."
+
+
+def test_liferay_pager_walks_every_article_by_the_portlet_query(liferay):
+    url, seen = liferay.url("/tin-tuc-su-kien"), []
+    for _ in range(100):
+        html = Selector(html_of(liferay, url))
+        seen += html.css("h3.asset-title a::attr(href)").getall()
+        buttons = {text_of(li): li.css("a::attr(href)").get() for li in html.css("ul.pager.lfr-pagination-buttons li")}
+        assert set(buttons) == {"← Đầu tiên", "Trước", "Tiếp", "Cuối cùng →"}
+        if buttons["Tiếp"] == "javascript:;":
+            break
+        url = buttons["Tiếp"]
+        assert urlsplit(url).query == (
+            "p_p_id=101&p_p_lifecycle=0&p_p_state=normal&p_p_mode=view&p_p_col_id=column-1"
+            f"&p_p_col_pos=1&p_p_col_count=2&_101_delta=2&_101_cur={len(seen) // 2 + 1}"
+        )
+    assert seen == [Liferay.article_path(a) for a in liferay.articles]
+    assert buttons["← Đầu tiên"].endswith("_101_cur=1")  # page 1 under a second URL
+
+
+def test_liferay_article_page(liferay):
+    article = next(a for a in liferay.articles if a.author and a.lead and a.date_line and 13 <= a.published.hour < 22)
+    html = Selector(html_of(liferay, liferay.url(Liferay.article_path(article))))
+    assert html.css("title::text").get() == f"{article.title} - {liferay.portal.section_name} - {liferay.portal.site_name}"
+    assert html.css("div.asset-full-content-title::text").get() == article.title and not html.css("h1")
+    date_line = html.css("div.asset-full-content div.assetPublishDate.block_timer::text").get()
+    clock = f"{article.published.hour - 12}:{article.published:%M} PM"
+    assert re.fullmatch(rf"Ngày đăng {article.published:%d/%m/%Y} \| {clock} \| View count: \d+", date_line)
+    assert html.css("div.sapo-wrapper p.sapo::text").get() == article.lead
+    paragraphs = html.css("div.journal-content-article > p")
+    assert paragraphs[-1].attrib["class"] == "view-content-author" and text_of(paragraphs[-1]) == article.author
+    related = html.css("div.related_asset")
+    assert text_of(related.css(".title")) == "Các tin khác"
+    assert [text_of(li.css("a")) for li in related.css("li")] == [a.title for a in liferay.older(article)]
+    assert [li.css("span.date::text").get() for li in related.css("li")] == [f"({a.published:%d/%m/%Y})" for a in liferay.older(article)]
+    assert Liferay.precision_for(article) == "minute"
+
+
+def test_liferay_alias_urls_serve_the_same_page_with_a_canonical(liferay):
+    article = liferay.articles[0]
+    view_content = liferay.url(Liferay.article_path(article))
+    page_bytes = respond(liferay, view_content).body
+    aliases = Selector(page_bytes.decode()).css("div.related_asset li a::attr(href)").getall()
+    assert len(aliases) == 3
+    for alias, other in zip(aliases, liferay.older(article)):
+        assert re.fullmatch(r"/tin-tuc-su-kien/-/asset_publisher/[A-Za-z0-9]{12}/content/[a-z0-9-]+\?redirect=%2Ftin-tuc-su-kien", alias)
+        served = html_of(liferay, "https://www.thainguyen.gov.vn" + alias)
+        assert served == html_of(liferay, liferay.url(Liferay.article_path(other)))
+        assert Selector(served).css("link[rel=canonical]::attr(href)").get() == liferay.url(Liferay.article_path(other))
+    assert respond(liferay, "https://thainguyen.gov.vn" + aliases[0].replace(liferay.instance_id, "AbCdEfGhIjKl")).status == 404
+    assert respond(liferay, "https://thainguyen.gov.vn/tin-tuc-su-kien/-/view_content/1-khong-co.html").status == 404
+
+
+def test_liferay_alias_of_a_repeated_title_gets_a_suffix(liferay):
+    twins = [a for a in liferay.articles if sum(b.title == a.title for b in liferay.articles) > 1]
+    assert len(twins) >= 2  # danvan republishes hanam's article under the same title
+    pages = {html_of(liferay, "https://thainguyen.gov.vn" + liferay.alias_path(a)) for a in twins}
+    assert len(pages) == len(twins)
+    assert [liferay.alias_path(a).endswith("-1?redirect=%2Ftin-tuc-su-kien") for a in twins].count(True) == 1
+
+
+# --- SharePoint ministry RSS -----------------------------------------------------------------------
+
+
+def test_backan_rss_lists_every_article_newest_first(server):
+    listing = page(server, listing_urls("backan")[0])
+    href = Selector(listing).css('link[rel=alternate][type="application/rss+xml"]::attr(href)').get()
+    assert href == "/Pages/TinTuc/rss.aspx?chuyenmucid=91"
+    status, headers, body = fetch(server, "https://backan.gov.vn" + href)
+    assert status == 200 and headers["Content-Type"].startswith("application/rss+xml")
+    feed = Selector(body.decode("utf-8"), type="xml")
+    articles = articles_of("backan")
+    assert feed.xpath("//item/link/text()").getall() == [article_url(a) for a in articles]
+    assert "/Pages/chi-tiet-tin.aspx?ItemID=" in feed.xpath("//item/link/text()").get()
+    pub_dates = [parsedate_to_datetime(text) for text in feed.xpath("//item/pubDate/text()").getall()]
+    assert pub_dates == [a.published for a in articles]
+    assert all(text.endswith(" +0700") for text in feed.xpath("//item/pubDate/text()").getall())
+    assert fetch(server, "https://backan.gov.vn/Pages/TinTuc/rss.aspx?chuyenmucid=92")[0] == 404
+
+
+# --- SharePoint Tân Dân, postback only ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dienbien():
+    return built_site(SharePointTanDan, "dienbien", like="hanam")
+
+
+def postback_form(html: str) -> dict[str, str]:
+    """The hidden ASP.NET fields of the page's aspnetForm, as a browser would post them."""
+    form = Selector(html).css("form#aspnetForm")
+    assert form.attrib["method"] == "post"
+    return {field.attrib["name"]: field.attrib.get("value", "") for field in form.css("input[type=hidden]")}
+
+
+def postback_call(href: str) -> tuple[str, str]:
+    """`javascript:__doPostBack('target','Page$2')` -> (target, argument)."""
+    match = re.fullmatch(r"javascript:__doPostBack\('([^']+)','([^']*)'\)", href)
+    assert match, href
+    return match[1], match[2]
+
+
+def test_postback_only_portals_ignore_page_index(dienbien):
+    assert POSTBACK_ONLY_PORTALS == frozenset({"dienbien", "namdinh"})
+    first = html_of(dienbien, dienbien.url("/Pages/Tin-tuc-su-kien.aspx"))
+    assert html_of(dienbien, dienbien.url("/Pages/Tin-tuc-su-kien.aspx?PageIndex=2")) == first
+    hrefs = Selector(first).css(".tandan-pager a::attr(href)").getall()
+    assert hrefs and all(href.startswith("javascript:__doPostBack(") for href in hrefs)
+    assert "PageIndex" not in first
+    assert dienbien.listing_urls() == ["https://dienbien.gov.vn/Pages/Tin-tuc-su-kien.aspx"]
+    assert set(postback_form(first)) >= {"__VIEWSTATE", "__EVENTVALIDATION", "__EVENTTARGET", "__EVENTARGUMENT"}
+
+
+def test_postbacks_walk_every_listing_page(dienbien):
+    url = dienbien.url("/Pages/Tin-tuc-su-kien.aspx")
+    html, keys, pages = html_of(dienbien, url), [], 1
+    while True:
+        keys += [a.key for a in dienbien.articles if f'href="{dienbien.article_path(a)}"' in html]
+        following = Selector(html).xpath("//div[contains(@class,'tandan-pager')]//a[text()='Trang sau']/@href").get()
+        if following is None:
+            break
+        target, argument = postback_call(following)
+        assert (target, argument) == (dienbien.pager_target, f"Page${pages + 1}")
+        html = html_of(dienbien, url, {**postback_form(html), "__EVENTTARGET": target, "__EVENTARGUMENT": argument})
+        pages += 1
+        assert Selector(html).css(".tandan-pager span.current::text").get() == str(pages)
+    assert pages == dienbien.page_count() > PAGER_BLOCK
+    assert keys == [a.key for a in dienbien.articles]
+
+
+def test_postbacks_need_the_event_validation_of_the_page_they_come_from(dienbien):
+    url = dienbien.url("/Pages/Tin-tuc-su-kien.aspx")
+    first = html_of(dienbien, url)
+    fields = postback_form(first)
+    page_two = {"__EVENTTARGET": dienbien.pager_target, "__EVENTARGUMENT": "Page$2"}
+    assert Selector(html_of(dienbien, url, {**fields, **page_two})).css(".tandan-pager span.current::text").get() == "2"
+    for bad in ({**fields, **page_two, "__EVENTVALIDATION": "bm90IHRoZSBwYWdlJ3M="},
+                {name: value for name, value in {**fields, **page_two}.items() if name != "__EVENTVALIDATION"},
+                {**fields, "__EVENTTARGET": dienbien.pager_target, "__EVENTARGUMENT": f"Page${PAGER_BLOCK + 2}"}):
+        response = respond(dienbien, url, bad)
+        assert response.status == 500
+        assert "Invalid postback or callback argument" in response.body.decode()
+    # Another control's postback is no page change: the posted page again.
+    other = html_of(dienbien, url, {**fields, "__EVENTTARGET": "ctl00$txtSearch", "__EVENTARGUMENT": ""})
+    assert Selector(other).css(".tandan-pager span.current::text").get() == "1"
+
+
+def test_hanam_still_pages_by_page_index_and_by_unvalidated_postback(server):
+    html = page(server, listing_urls("hanam")[0])
+    assert "?PageIndex=2" in html and "javascript:__doPostBack(" in html
+    form = urlencode({"__EVENTTARGET": "ctl00$pager", "__EVENTARGUMENT": "Page$3"}).encode()
+    assert linked_keys(page(server, listing_urls("hanam")[0], data=form), articles_of("hanam")) == [a.key for a in articles_of("hanam")[4:6]]
+
+
+# --- generic sites: discovery ----------------------------------------------------------------------
+
+
+def test_generic_robots_lead_to_every_article_through_yearly_sitemaps(server):
+    robots = page(server, "https://danvan.vn/robots.txt")
+    assert re.findall(r"^Sitemap: (\S+)$", robots, re.MULTILINE) == ["https://danvan.vn/sitemap.xml"]
+    status, headers, body = fetch(server, "https://danvan.vn/sitemap.xml")
+    assert status == 200 and headers["Content-Type"].startswith("application/xml")
+    index = Selector(body.decode(), type="xml")
+    index.remove_namespaces()
+    sitemaps = index.xpath("//sitemap/loc/text()").getall()
+    articles = articles_of("danvan")
+    years = sorted({a.published.year for a in articles}, reverse=True)
+    assert sitemaps == [f"https://danvan.vn/sitemap-{year}.xml" for year in years]
+    locs, lastmods = [], []
+    for sitemap in sitemaps:
+        urlset = Selector(page(server, sitemap), type="xml")
+        urlset.remove_namespaces()
+        locs += urlset.xpath("//url/loc/text()").getall()
+        lastmods += urlset.xpath("//url/lastmod/text()").getall()
+    assert lastmods == [a.published.isoformat(timespec="seconds") for a in articles]
+    for loc, article in zip(locs, articles, strict=True):
+        assert loc == article_url(article).replace("https://danvan.vn/", "https://www.danvan.vn/")
+        assert fetch(server, loc)[2] == fetch(server, article_url(article))[2]
+    assert fetch(server, "https://danvan.vn/sitemap-1999.xml")[0] == 404
+
+
+def test_generic_feed_is_announced_and_its_links_answer(server):
+    articles = articles_of("danvan")
+    for url in (listing_urls("danvan")[0], article_url(articles[0]), "https://danvan.vn/"):
+        assert Selector(page(server, url)).css('head link[rel=alternate][type="application/rss+xml"]::attr(href)').get() == "/rss.xml"
+    status, headers, body = fetch(server, "https://danvan.vn/rss.xml")
+    assert status == 200 and headers["Content-Type"].startswith("application/rss+xml")
+    links = Selector(body.decode(), type="xml").xpath("//item/link/text()").getall()
+    assert len(links) == min(len(articles), FEED_SIZE)
+    for link, article in zip(links, articles):
+        https_url = article_url(article)
+        assert link == "http://" + https_url.removeprefix("https://") + "?utm_source=rss&utm_medium=feed"
+        assert fetch(server, link)[2] == fetch(server, https_url)[2]
+
+
+def test_generic_home_lists_the_newest_and_links_the_section(server):
+    html = page(server, "https://danvan.vn/")
+    assert linked_keys(html, articles_of("danvan")) == [a.key for a in articles_of("danvan")[:5]]
+    assert f'href="{root_relative(listing_urls("danvan")[0])}"' in html
+
+
+# --- generic sites: layouts ------------------------------------------------------------------------
+
+ALL_LAYOUTS = (*KNOWN_LAYOUTS, POSTDATE, *UNKNOWN_LAYOUTS)
+# What each precision lets the date line show: seconds, minutes, or no clock at all.
+CLOCKS = {"second": r"\d{1,2}:\d{2}:\d{2}", "minute": r"(?<!:)\d{1,2}:\d{2}(?!:)", "date": None}
+
+
+def portal_with_layout(layout) -> str:
+    """A portal id drawn by `layout`: the layout's own name, or a made-up id that hashes to it."""
+    if layout is POSTDATE:
+        return "laocai"
+    if layout in KNOWN_LAYOUTS:
+        return layout.name
+    return next(pid for pid in (f"tinh-{n}" for n in range(1000)) if layout_for(pid) is layout)
+
+
+@pytest.mark.parametrize("layout", ALL_LAYOUTS, ids=lambda layout: layout.name)
+def test_each_layout_draws_its_own_markup(layout):
+    portal_id = portal_with_layout(layout)
+    site = built_site(GenericCms, portal_id)
+    assert site.layout is layout
+    listing = Selector(html_of(site, site.url(site.listing_path(1))))
+    items = listing.css(f"{layout.listing.spec} {layout.listing_item.spec}")
+    assert len(items) == 2
+    for item, article in zip(items, site.articles):
+        assert item.css(f"{layout.listing_title.spec} a::attr(href)").get() == site.article_path(article)
+        assert text_of(item.css(layout.listing_date.spec)[:1]) == site.list_date(article)
+
+    article = next(a for a in site.articles if a.lead and a.author and a.date_line and not a.source)
+    html = Selector(html_of(site, site.url(site.article_path(article))))
+    inside = lambda spec: html.css(f"{layout.article.spec} {spec}")  # the article's own elements
+    assert len(html.css(layout.article.spec)) == 1
+    assert text_of(inside(layout.title.spec)[:1]) == article.title
+    date_line = text_of(inside(layout.date.spec)[:1])
+    assert date_line == layout.date_text(article.published) and str(article.published.year) in date_line
+    clock = CLOCKS[GenericCms.precision_for(article)]
+    assert (re.search(clock, date_line) is not None) if clock else not re.search(r"\d:\d\d", date_line)
+    content = inside(layout.content.spec)[-1]
+    if layout.lead:
+        assert text_of(inside(layout.lead.spec)[:1]) == article.lead
+    else:
+        assert text_of(content.css("p")[0]) == article.lead
+    assert article.body[0][:60] in text_of(content)
+    author_spec = f"{layout.content.spec} {layout.author.spec}" if layout.author_in_content else f"{layout.article.spec} {layout.author.spec}"
+    assert text_of(html.css(author_spec)[-1:]) == article.author
+    assert text_of(html.css(f"div.header {layout.today.spec}")) == "Thứ Hai, 23/11/2026"
+    assert html.css(f"div.{layout.related} li span.date::text").get().startswith("(")
+    assert "Xem cỡ chữ" in text_of(html.css(layout.article.spec)) and "Bản quyền thuộc về" in text_of(html.css("div.footer"))
+    assert bool(html.css("form#aspnetForm input[name=__VIEWSTATE]")) == layout.aspnet
+
+
+def test_layouts_are_chosen_by_portal_id():
+    assert layout_for("danvan").name == "danvan" and layout_for("kontum").name == "kontum"
+    assert {layout_for(pid) for pid in ("caobang", "laocai", "binhthuan")} == {POSTDATE}
+    unknown = {layout_for(f"tinh-{n}").name for n in range(50)}
+    assert unknown == {layout.name for layout in UNKNOWN_LAYOUTS}
+    assert layout_for("tinh-7") is layout_for("tinh-7")
+    assert PLATFORMS["generic"] is GenericCms and PLATFORMS["postdate_cms"] is PostdateCms
+    assert built_site(PostdateCms, "somewhere").layout is POSTDATE
+
+
+def test_haiphong_article_links_carry_its_path_marker():
+    site = built_site(GenericCms, "haiphong")
+    assert all("/p-UBNDTP/d/" in site.article_path(a) for a in site.articles)
+    article = site.articles[0]
+    html = html_of(site, f"https://www.haiphong.gov.vn{site.article_path(article)}?utm_source=rss&utm_medium=feed")
+    assert re.search(r"<div class=\"divDetail_DateCreate\">\d\d/\d\d/\d{4} - \d\d:\d\d</div>", html)
+
+
+def test_the_tayninh_header_clock_is_a_date_time_span_outside_the_article():
+    site = built_site(GenericCms, "tayninh")
+    html = Selector(html_of(site, site.url(site.article_path(site.articles[0]))))
+    spans = html.css("span[id*=DateTime]")
+    assert len(spans) == 2 and text_of(spans[0]) == "Thứ Hai, 23/11/2026"
+    assert text_of(html.css("div.de-newsCent span[id*=DateTime]")) == site.article_date(site.articles[0])

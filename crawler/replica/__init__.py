@@ -2,9 +2,10 @@
 
 No machine the project is built on reaches the real portals, so tests, the demo and the
 benchmarks crawl this replica instead: each portal's platform is copied (markup, URL
-patterns, pagination, feeds, APIs, traps such as the header's "today" date) and its articles
-come from `articles.yml`. Everything is deterministic: the same corpus and `today` give the
-same bytes at every start.
+patterns, pagination, feeds, APIs, traps such as the header's "today" date). Its articles are the
+hand-written ones of `articles.yml` plus generated ones (synthetic.py) for every portal that
+has none, or as many as a benchmark asks for (`total_articles`). Everything is deterministic:
+the same corpus, parameters and `today` give the same bytes at every start.
 
     with ReplicaServer(today=date(2026, 11, 23)) as replica:
         # GET http://127.0.0.1:{replica.port}/Pages/Tin-tuc-su-kien.aspx  with  Host: hanam.gov.vn
@@ -14,12 +15,13 @@ same bytes at every start.
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
+from functools import cache
 
 from .corpus import Attachment, CorpusArticle, CorpusError, Image, load_corpus
 from .portals import HOSTS, PORTALS_BY_ID
-from .server import ReplicaServer, serve_forever
-from .sites import Site, build_sites, site_class
+from .served import DEFAULT_SYNTHETIC_PER_PORTAL, bare_site, replica_articles
+from .server import ReplicaServer, resolve_today, serve_forever
+from .sites import PLATFORMS, Site
 
 __all__ = [
     "HOSTS",
@@ -32,22 +34,31 @@ __all__ = [
     "expected_published_at",
     "listing_urls",
     "load_corpus",
+    "replica_articles",
     "serve_forever",
 ]
 
 
 def article_url(article: CorpusArticle) -> str:
     """The real https URL of the article's page, e.g. https://hanam.gov.vn/Pages/2018-8-1/Toa-dam-…-k3x9qa.aspx."""
-    return f"https://{PORTALS_BY_ID[article.portal].host}{site_class(article.portal).article_path(article)}"
+    return f"https://{PORTALS_BY_ID[article.portal].host}{bare_site(article.portal).article_path(article)}"
 
 
-def listing_urls(portal_id: str, page_size: int | None = None) -> list[str]:
-    """The real https URLs of every listing page of the portal's section, page 1 first.
+def listing_urls(
+    portal_id: str,
+    page_size: int | None = None,
+    *,
+    today: date | None = None,
+    synthetic_per_portal: int = DEFAULT_SYNTHETIC_PER_PORTAL,
+    total_articles: int | None = None,
+) -> list[str]:
+    """The real https URLs of every listing page of the portal's section, page 1 first, for a replica
+    started with the same arguments (`today` as ReplicaServer resolves it).
 
     hanoi has only its section URL: further items come from POSTs to /api/NewsZone/NewsZone,
     which have no URL of their own.
     """
-    return _sites(page_size)[portal_id].listing_urls()
+    return _site(portal_id, page_size, resolve_today(today), synthetic_per_portal, total_articles).listing_urls()
 
 
 def expected_published_at(article: CorpusArticle) -> str | None:
@@ -57,14 +68,15 @@ def expected_published_at(article: CorpusArticle) -> str | None:
     the article page shows a time; "2024-04-26" when it shows a date only, or no date at all
     (the listing still shows the date, and the lead may say "Sáng 20/7").
     """
-    precision = site_class(article.portal).date_precision
+    precision = bare_site(article.portal).precision_for(article)
     if not article.date_line or precision == "date":
         return article.published.date().isoformat()
     shown = article.published.replace(second=0) if precision == "minute" else article.published
     return shown.isoformat(timespec="seconds")
 
 
-@lru_cache(maxsize=None)
-def _sites(page_size: int | None) -> dict[str, Site]:
-    # URLs do not depend on the header date; any `today` will do.
-    return build_sites(load_corpus(), today=date.today(), page_size=page_size)
+@cache
+def _site(portal_id: str, page_size: int | None, today: date, synthetic_per_portal: int, total_articles: int | None) -> Site:
+    portal = PORTALS_BY_ID[portal_id]
+    articles = replica_articles(today, synthetic_per_portal, total_articles)
+    return PLATFORMS[portal.platform](portal, articles, today=today, page_size=page_size)

@@ -18,7 +18,7 @@ from .corpus import Attachment, CorpusArticle, Image
 from .naming import base64_junk, key_hash
 from .portals import Portal
 from .render import render
-from .web import JPEG, PLACEHOLDER_JPEG, Request, Response, html_response, method_not_allowed, redirect, text_response
+from .web import JPEG, PLACEHOLDER_JPEG, RSS, Request, Response, html_response, method_not_allowed, redirect, text_response
 
 # Two articles a page gives every portal several listing pages from a small corpus.
 DEFAULT_PAGE_SIZE = 2
@@ -80,6 +80,16 @@ class Site:
         self._position = {article.key: index for index, article in enumerate(self.articles)}
         self._by_lookup_key = self._index_articles()
         self.image_paths = frozenset(self._own_path(self.image_src(a, image.file)) for a in self.articles for image in a.images) - {""}
+
+    @property
+    def template_dir(self) -> str:
+        """The folder under templates/ of this site's pages: its platform's, unless a subclass borrows another's."""
+        return self.platform
+
+    @classmethod
+    def precision_for(cls, article: CorpusArticle) -> Precision:
+        """How precisely the article's page shows its time; one format per platform unless a subclass says otherwise."""
+        return cls.date_precision
 
     # --- URLs (subclasses) -------------------------------------------------------------------
 
@@ -155,8 +165,13 @@ class Site:
         return self.route(request, path) or self.not_found()
 
     def robots(self) -> Response:
-        """Listings and articles allowed; only the admin area is not."""
-        return text_response(f"User-agent: *\nDisallow: {self.admin_path}\n")
+        """Listings and articles allowed; only the admin area is not. Sitemaps announced when the site has any."""
+        lines = ["User-agent: *", f"Disallow: {self.admin_path}", *(f"Sitemap: {url}" for url in self.sitemap_urls())]
+        return text_response("\n".join(lines) + "\n")
+
+    def sitemap_urls(self) -> list[str]:
+        """The sitemaps robots.txt lists; most portals have none."""
+        return []
 
     def not_found(self) -> Response:
         """The site's own "page does not exist" page, with a real 404 status."""
@@ -175,7 +190,7 @@ class Site:
 
     def render_page(self, template: str, *, status: int = 200, last_modified: datetime | None = None, **context: Any) -> Response:
         """Render templates/<platform>/<template>, or the shared templates/<template> when the platform has none."""
-        text = render([f"{self.platform}/{template}", template], site=self, portal=self.portal, **context)
+        text = render([f"{self.template_dir}/{template}", template], site=self, portal=self.portal, **context)
         return html_response(text, status=status, last_modified=last_modified)
 
     def listing_page(self, page: int) -> Response:
@@ -199,6 +214,19 @@ class Site:
             article=article,
             path=self.article_path(article),
         )
+
+    def rss_feed(self, articles: Sequence[CorpusArticle], *, title: str) -> Response:
+        """An RSS 2.0 feed of `articles` in the given order (templates/rss.xml)."""
+        text = render("rss.xml", site=self, portal=self.portal, title=title, items=articles)
+        return Response(200, text.encode("utf-8"), RSS)
+
+    def feed_link(self, article: CorpusArticle) -> str:
+        """An article's <link> in the site's feed."""
+        return self.url(self.article_path(article))
+
+    def feed_date(self, article: CorpusArticle) -> str:
+        """RSS pubDate: `Thu, 29 Dec 2016 15:13:27 +0700`."""
+        return datefmt.rfc822(article.published)
 
     def document_title(self, name: str) -> str:
         """The <title> text."""

@@ -15,9 +15,10 @@ from typing import Any
 
 import yaml
 
+from .portals import PORTALS_BY_ID
+
 CORPUS_PATH = Path(__file__).with_name("articles.yml")
 VIETNAM_TZ = timezone(timedelta(hours=7))
-PORTAL_IDS = ("hanam", "backan", "vinhlong", "hue", "hanoi", "danvan", "tuyengiaodanvan")
 PUBLISHED_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$")
 REQUIRED_FIELDS = ("key", "portal", "category", "title", "published", "body")
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -98,8 +99,8 @@ def parse_article(entry: dict[str, Any]) -> CorpusArticle:
         raise CorpusError(f"article {name}: missing {', '.join(missing)}")
     if not KEY_PATTERN.match(str(entry["key"])):
         raise CorpusError(f"article {name}: key must be lowercase ascii words joined by '-'")
-    if entry["portal"] not in PORTAL_IDS:
-        raise CorpusError(f"article {name}: unknown portal {entry['portal']!r}")
+    if entry["portal"] not in PORTALS_BY_ID:
+        raise CorpusError(f"article {name}: portal {entry['portal']!r} is not one the replica serves")
     published, has_seconds = _parse_published(name, str(entry["published"]))
     return CorpusArticle(
         key=entry["key"],

@@ -51,6 +51,13 @@ def clock_12h(moment: datetime | time) -> str:
     return f"{hour}:{moment.minute:02d}:{moment.second:02d} {suffix}"
 
 
+def clock_12h_english(moment: datetime | time, *, padded: bool) -> str:
+    """`3:06 PM` (padded=False) or `03:06 PM` (padded=True): Liferay's `h:mm a` and `hh:mm a`."""
+    hour = moment.hour % 12 or 12
+    suffix = "AM" if moment.hour < 12 else "PM"
+    return f"{hour:02d}:{moment.minute:02d} {suffix}" if padded else f"{hour}:{moment.minute:02d} {suffix}"
+
+
 def iso_seconds(moment: datetime) -> str:
     """`2022-06-03T16:38:52+07:00`: always with seconds and offset."""
     return moment.isoformat(timespec="seconds")

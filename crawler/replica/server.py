@@ -2,7 +2,7 @@
 
 The crawler connects to 127.0.0.1:PORT and sends the real `Host` (e.g. `hanam.gov.vn`);
 the server picks the portal's site by that header. Responses are HTTP/1.1 with
-Content-Length (Scrapy keeps connections alive) and depend only on the corpus and `today`.
+Content-Length (Scrapy keeps connections alive) and depend only on the articles and `today`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from typing import Sequence
 from urllib.parse import unquote, urlsplit
 
 from . import datefmt
-from .corpus import CorpusArticle, load_corpus
+from .corpus import CorpusArticle
 from .portals import HOSTS
+from .served import DEFAULT_SYNTHETIC_PER_PORTAL, replica_articles
 from .sites import Site, build_sites
 from .web import Request, Response, text_response
 
@@ -38,11 +39,27 @@ def resolve_today(today: date | None = None) -> date:
 
 
 class Replica:
-    """Every portal's site over one corpus, and dispatch by hostname."""
+    """Every portal's site over one list of articles, and dispatch by hostname.
 
-    def __init__(self, *, today: date, page_size: int | None = None, articles: Sequence[CorpusArticle] | None = None):
+    `articles` given: exactly those are served. Otherwise the hand-written corpus plus generated
+    articles (`synthetic_per_portal` for each portal without a hand-written one, or round-robin
+    up to `total_articles` in all): see served.replica_articles.
+    """
+
+    def __init__(
+        self,
+        *,
+        today: date,
+        page_size: int | None = None,
+        articles: Sequence[CorpusArticle] | None = None,
+        synthetic_per_portal: int = DEFAULT_SYNTHETIC_PER_PORTAL,
+        total_articles: int | None = None,
+    ):
         self.today = today
-        self.sites: dict[str, Site] = build_sites(load_corpus() if articles is None else articles, today=today, page_size=page_size)
+        if articles is None:
+            articles = replica_articles(today, synthetic_per_portal, total_articles)
+        self.articles: Sequence[CorpusArticle] = articles
+        self.sites: dict[str, Site] = build_sites(articles, today=today, page_size=page_size)
 
     def respond(self, request: Request) -> Response:
         """The response for a request; unknown hosts (and defunct portals) get a plain 404."""
@@ -133,6 +150,9 @@ class ReplicaRequestHandler(BaseHTTPRequestHandler):
 
 class _ReplicaHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # A crawl opens a connection per portal at once (65 robots.txt); socketserver's default backlog
+    # of 5 drops the rest, whose SYN retries then outlast the crawler's 30 s download timeout.
+    request_queue_size = 1024
     replica: Replica
 
 
@@ -146,9 +166,14 @@ class ReplicaServer:
         today: date | None = None,
         page_size: int | None = None,
         articles: Sequence[CorpusArticle] | None = None,
+        synthetic_per_portal: int = DEFAULT_SYNTHETIC_PER_PORTAL,
+        total_articles: int | None = None,
     ):
         self.today = resolve_today(today)
-        self.replica = Replica(today=self.today, page_size=page_size, articles=articles)
+        self.replica = Replica(
+            today=self.today, page_size=page_size, articles=articles,
+            synthetic_per_portal=synthetic_per_portal, total_articles=total_articles,
+        )
         self._httpd = _ReplicaHTTPServer((LISTEN_ADDRESS, port), ReplicaRequestHandler)
         self._httpd.replica = self.replica
         self.port: int = self._httpd.server_address[1]
@@ -184,9 +209,14 @@ class ReplicaServer:
         self.stop()
 
 
-def serve_forever(port: int, today: date | None = None, *, page_size: int | None = None) -> None:
-    """Serve in the foreground (`vnarchive replica`, `python -m crawler.replica`) until Ctrl-C."""
-    server = ReplicaServer(port, today=today, page_size=page_size)
+def serve_forever(
+    port: int, today: date | None = None, *, page_size: int | None = None, total_articles: int | None = None
+) -> None:
+    """Serve in the foreground (`vnarchive replica`, `python -m crawler.replica`) until Ctrl-C.
+
+    `total_articles` N serves N articles in all (benchmarks); None the default replica.
+    """
+    server = ReplicaServer(port, today=today, page_size=page_size, total_articles=total_articles)
     print(f"replica serving {len(server.replica.sites)} portals on {server.base_url}", flush=True)
     try:
         server.serve_forever()

@@ -1,6 +1,7 @@
 """backan.gov.vn: SharePoint with the ministry news template (`chi-tiet-tin.aspx?ItemID=`).
 
-As on the real site (seed 003), the title appears twice (title block and print title, plus
+The section also has an RSS feed, `/Pages/TinTuc/rss.aspx?chuyenmucid=91`, announced in every
+page's <head>. As on the real site (seed 003), the title appears twice (title block and print title, plus
 the breadcrumb) and each picture's caption twice; some articles print no date line at all.
 """
 
@@ -30,6 +31,8 @@ class SharePointMinistry(Site):
     category_id: ClassVar[str] = "104"
     detail_path: ClassVar[str] = "/Pages/chi-tiet-tin.aspx"
     list_name: ClassVar[str] = "TinTucSuKien"
+    feed_page: ClassVar[str] = "/Pages/TinTuc/rss.aspx"
+    feed_category: ClassVar[str] = "91"  # the feed's own number for the news section, not CatId
     # SharePoint names web part controls after a GUID; fixed here, different on every real site.
     webpart_id: ClassVar[str] = "ctl00_ctl45_g_5e6f7a8b_9c0d_4e1f_a2b3_c4d5e6f7a8b9"
 
@@ -41,6 +44,10 @@ class SharePointMinistry(Site):
     @classmethod
     def article_path(cls, article: CorpusArticle) -> str:
         return f"{cls.detail_path}?ItemID={cls.item_id(article)}&l={cls.list_name}"
+
+    def feed_path(self) -> str:
+        """The section's RSS feed."""
+        return f"{self.feed_page}?chuyenmucid={self.feed_category}"
 
     def lookup_key(self, article: CorpusArticle) -> str:
         return str(self.item_id(article))
@@ -79,4 +86,6 @@ class SharePointMinistry(Site):
         if path == self.detail_path.lower():
             article = self.find((query.get("itemid") or [""])[0])
             return self.article_page(article) if article else None
+        if path == self.feed_page.lower() and query.get("chuyenmucid") == [self.feed_category]:
+            return self.rss_feed(self.articles, title=f"{self.portal.section_name} - {self.portal.site_name}")
         return None

@@ -9,16 +9,17 @@ from .base_site import Site
 from .corpus import CorpusArticle
 from .portals import PORTALS, PORTALS_BY_ID
 from .dnn import DotNetNuke
-from .generic import GenericCms
+from .generic import GenericCms, PostdateCms
 from .hanoi_cms import HanoiCms
 from .hue_portal import HuePortal
+from .liferay import Liferay
 from .react_api import ReactApi
 from .sharepoint_ministry import SharePointMinistry
 from .sharepoint_tandan import SharePointTanDan
 
 PLATFORMS: dict[str, type[Site]] = {
     site.platform: site
-    for site in (SharePointTanDan, SharePointMinistry, DotNetNuke, HuePortal, HanoiCms, GenericCms, ReactApi)
+    for site in (SharePointTanDan, SharePointMinistry, DotNetNuke, HuePortal, HanoiCms, GenericCms, ReactApi, Liferay, PostdateCms)
 }
 
 

@@ -14,6 +14,7 @@ HTML = "text/html; charset=utf-8"
 JSON = "application/json; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
+XML = "application/xml; charset=utf-8"  # sitemaps
 JAVASCRIPT = "application/javascript; charset=utf-8"
 JPEG = "image/jpeg"
 
