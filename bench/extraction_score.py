@@ -77,7 +77,8 @@ def gold_pages(folder: Path) -> list[tuple[str, Path, dict]]:
 
 
 def vnarchive_record(page: Path, expected: dict) -> dict:
-    record = extract_file(page.read_bytes(), url=expected["url"], portal=None, fetched_at=FETCHED_AT, name=page.name)
+    record = extract_file(page.read_bytes(), url=expected["url"], portal=None, fetched_at=FETCHED_AT, name=page.name,
+                          listing_date=expected.get("listing_date", ""))
     return {**{f: record[f] for f in FIELDS}, "text": f"{record['lead']}\n{record['body']}"}
 
 

@@ -85,6 +85,8 @@ def feed_date(text: str) -> str:
         return text
     if moment.tzinfo is not None:
         moment = moment.astimezone(VIETNAM_TZ)
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+        return moment.strftime("%d/%m/%Y")  # feeds write a date-only item as midnight
     return moment.strftime("%d/%m/%Y %H:%M:%S")
 
 

@@ -39,7 +39,11 @@ ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z)(?:$|[?#])|Li
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—]\s+")
 YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 MAX_ENDING_LINES = 3
-MIN_TITLE_WORDS = 3   # author, source and credit lines sit in the last few lines
+MIN_TITLE_WORDS = 3
+# A date line: within this many elements after the title, this long, this much of it the date.
+DATE_LINE_REACH = 12
+MIN_DATE_LINE_CHARS, MAX_DATE_LINE_CHARS = 6, 60
+DATE_LINE_SHARE = 0.5   # author, source and credit lines sit in the last few lines
 
 _selectors_cache: dict[str, CompiledSelectors] = {}
 
@@ -59,15 +63,16 @@ def extract_capture(capture: PageCapture, portal: Portal | None = None) -> Artic
 
 
 def extract_file(body: bytes, *, url: str | None, portal: Portal | None, fetched_at: datetime,
-                 name: str = "-") -> dict[str, Any]:
-    """A saved page as `vnarchive extract` prints it: the record's fields, portal detected from the URL."""
+                 name: str = "-", listing_date: str = "") -> dict[str, Any]:
+    """A saved page as `vnarchive extract` prints it: the record's fields, portal detected from the URL.
+    `listing_date` is the date a listing showed beside the link, as a crawl would pass it."""
     if body.lstrip()[:1] in (b"{", b"["):
         data = json.loads(body)
         url = url or str(data.get("url") or f"file://{name}")
         record = extract_api_article(data, url, portal or _portal_of(url), fetched_at)
     else:
         url = url or _declared_url(body) or f"file://{name}"
-        record = extract_page(body, url, portal or _portal_of(url), fetched_at)
+        record = extract_page(body, url, portal or _portal_of(url), fetched_at, listing_date=listing_date)
     fields = asdict(record)
     for internal in ("search_text", "content_hash", "captured_at", "http_status", "url_key", "extractor_version"):
         fields.pop(internal)
@@ -154,6 +159,7 @@ def published_date(
     candidates = (
         ("selector", _date_element(page, selectors, fetched_at)),
         ("meta", parse_date(meta_text, now=fetched_at) if meta_text else None),
+        ("line", _date_line(page, selectors, fetched_at)),
     )
     for where, found in candidates:
         if found:
@@ -471,6 +477,24 @@ def _date_element(page: Selector, selectors: CompiledSelectors, fetched_at: date
             best = max(parsed, key=lambda found: found.has_time)
             (after if (candidate.root.sourceline or 0) >= title_line else before).append(best)
     return (after or before or [None])[0]
+
+
+def _date_line(page: Selector, selectors: CompiledSelectors, fetched_at: datetime) -> FoundDate | None:
+    """A short line just after the title that is mostly a date (`Cập nhật: 08:30 | 12/08/2022`),
+    for layouts whose date element has no telling class or id."""
+    title = selectors.first(page, "title")
+    if title is None:
+        return None
+    following = title.root.xpath("following::*")[:DATE_LINE_REACH]
+    for element in following:
+        if in_other_region(element):
+            continue
+        text = " ".join(" ".join(element.itertext()).split())
+        if MIN_DATE_LINE_CHARS <= len(text) <= MAX_DATE_LINE_CHARS:
+            found = parse_date(text, now=fetched_at)
+            if found and len(found.text) >= DATE_LINE_SHARE * len(text):
+                return found
+    return None
 
 
 def _meta_date_text(page: Selector) -> str:

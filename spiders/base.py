@@ -66,7 +66,8 @@ class PortalSpider(scrapy.Spider):
 
     portal: Portal
     selectors: CompiledSelectors
-    known_keys: set[str]
+    archived_keys: set[str]  # in the archive before this run
+    queued_keys: set[str]    # requested in this run, by any route
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -79,12 +80,13 @@ class PortalSpider(scrapy.Spider):
         spider.portal = load_registry().get(cls.portal_id)
         spider.allowed_domains = list(spider.portal.domains)
         spider.selectors = CompiledSelectors.of(spider.portal.selectors)
-        spider.known_keys = spider._known_keys(crawler.settings)
+        spider.archived_keys = spider._archived_keys(crawler.settings)
+        spider.queued_keys = set()
         spider.max_listing_pages = crawler.settings.getint("MAX_LISTING_PAGES")
         spider.probing = crawler.settings.getbool("PROBE")
         return spider
 
-    def _known_keys(self, settings) -> set[str]:
+    def _archived_keys(self, settings) -> set[str]:
         """Articles already archived are not fetched again, unless RECHECK_KNOWN."""
         if settings.getbool("RECHECK_KNOWN"):
             return set()
@@ -119,11 +121,14 @@ class PortalSpider(scrapy.Spider):
             yield from requests[:1]
             return
         yield from requests
+        # Paging stops where the archive already holds everything, not where a feed of this
+        # same run got there first.
+        unarchived = [entry for entry in entries if self.key(entry.url) not in self.archived_keys]
         if page == 1:
             yield from self.announced_feed_requests(response)
         if not entries:
             logger.info("%s: listing page %d has no articles: %s", self.name, page, response.url)
-        elif not requests:
+        elif not unarchived:
             logger.info("%s: listing page %d brought nothing new; stop paging", self.name, page)
         elif page >= self.max_listing_pages:
             logger.warning("%s: stopped at MAX_LISTING_PAGES=%d", self.name, page)
@@ -257,9 +262,9 @@ class PortalSpider(scrapy.Spider):
     def article_request(self, url: str, listing_date: str, listing_url: str) -> scrapy.Request | None:
         """The one gate of every discovered article: None when it is archived or already queued."""
         key = self.key(url)
-        if key in self.known_keys:
+        if key in self.archived_keys or key in self.queued_keys:
             return None
-        self.known_keys.add(key)
+        self.queued_keys.add(key)
         return self.fetch_article(url, listing_date, listing_url)
 
     def fetch_article(self, url: str, listing_date: str, listing_url: str) -> scrapy.Request:

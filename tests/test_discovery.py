@@ -41,6 +41,7 @@ def test_rss_items_give_their_links_and_vietnam_time_dates():
 def test_rfc822_dates_in_other_zones_become_vietnam_time():
     assert discovery.feed_date("Thu, 29 Dec 2016 08:13:27 GMT") == "29/12/2016 15:13:27"
     assert discovery.feed_date("hôm qua") == "hôm qua"
+    assert discovery.feed_date("Fri, 20 Jul 2018 00:00:00 +0700") == "20/07/2018"  # a date-only item
 
 
 def test_atom_entries_give_their_alternate_link():

@@ -31,7 +31,7 @@ def test_extract_prints_the_article_date_source_and_source_date(tmp_path):
     assert record["published_at"] == "2021-08-06T01:08:00+07:00"
     assert (record["source"], record["source_date"]) == ("Báo Lạng Sơn", "2021-08-05")
     assert record["url"] == "https://langson.gov.vn/tin-tuc/hoi-nghi-doi-thoai-12345.html"
-    assert record["portal"] is None
+    assert record["portal"] == "langson"  # found in the registry by its host
     assert "Nguồn" not in record["body"] and "Tin liên quan" not in record["body"]
 
 
