@@ -147,7 +147,3 @@ def postback_links(page: Selector) -> list[Postback]:
             found.append(Postback(match.group(1), match.group(2), text))
     return found
 
-
-def has_postback_form(page: Selector) -> bool:
-    """Whether the page carries the ASP.NET form a postback replays."""
-    return bool(page.css("form input[name=__VIEWSTATE], form input[name=__EVENTTARGET]"))

@@ -43,7 +43,9 @@ MIN_TITLE_WORDS = 3
 # A date line: within this many elements after the title, this long, this much of it the date.
 DATE_LINE_REACH = 12
 MIN_DATE_LINE_CHARS, MAX_DATE_LINE_CHARS = 6, 60
-DATE_LINE_SHARE = 0.5   # author, source and credit lines sit in the last few lines
+DATE_LINE_SHARE = 0.5
+# `Ngày đăng 18/03/2019 | 3:06 PM | View count: 107` is about the longest date element seen.
+MAX_DATE_ELEMENT_CHARS = 120   # author, source and credit lines sit in the last few lines
 
 _selectors_cache: dict[str, CompiledSelectors] = {}
 
@@ -470,6 +472,8 @@ def _date_element(page: Selector, selectors: CompiledSelectors, fetched_at: date
     title_line = (title.root.sourceline or 0) if title is not None else 0
     after, before = [], []
     for candidate in selectors.candidates(page, "date"):
+        if len(_text(candidate)) > MAX_DATE_ELEMENT_CHARS:
+            continue  # a block that merely has a date-like class ("asset-publisher"), not a date line
         machine_readable = candidate.attrib.get("datetime") or candidate.css("time::attr(datetime)").get() or ""
         parsed = [found for text in (machine_readable, _text(candidate))
                   if text and (found := parse_date(text, now=fetched_at))]

@@ -35,6 +35,7 @@ def _marker_pattern(words: list[str]) -> re.Pattern:
 
 MARKERS: dict[str, re.Pattern] = {field: _marker_pattern(words) for field, words in load_platforms()["markers"].items()}
 OTHER_REGION = MARKERS["elsewhere"]
+OWN_REGION = MARKERS["own"]
 WIDGET = MARKERS["widgets"]
 
 
@@ -50,7 +51,10 @@ def marker_names(element: etree._Element) -> str:
 
 def is_other_region(element: etree._Element) -> bool:
     """A region holding other articles or dates: header, menus, related lists, comments."""
-    return element.tag in OTHER_REGION_TAGS or bool(OTHER_REGION.search(marker_names(element)))
+    names = marker_names(element)
+    if OWN_REGION.search(names):
+        return False
+    return element.tag in OTHER_REGION_TAGS or bool(OTHER_REGION.search(names))
 
 
 def is_not_text(element: etree._Element) -> bool:

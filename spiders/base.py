@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import scrapy
+from form2request import form2request
 from scrapy.http import Response
 
 from crawler import clock, discovery
@@ -48,6 +49,8 @@ PAGE_PARAMETER = re.compile(r"^(page|pageindex|pg|p|trang|_\d+_cur|cur|pagenum|p
 NEXT_LINK_TEXT = re.compile(r"^(»|›|>|>>|tiếp|tiếp theo|sau|trang sau|next)$", re.IGNORECASE)
 # A link text this long is a headline, not a menu entry ("Giới thiệu", "Tin tức - Sự kiện").
 MIN_HEADLINE_CHARS = 25
+# The form an ASP.NET page posts back: the one holding the page state.
+POSTBACK_FORM = "//form[.//input[@name='__VIEWSTATE' or @name='__EVENTTARGET']]"
 # Sitemap indexes nest; real ones are one level deep.
 MAX_SITEMAP_DEPTH = 3
 
@@ -68,6 +71,7 @@ class PortalSpider(scrapy.Spider):
     selectors: CompiledSelectors
     archived_keys: set[str]  # in the archive before this run
     queued_keys: set[str]    # requested in this run, by any route
+    dates_shown: dict[str, str]  # key → the most precise date a listing, feed or sitemap showed
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -82,6 +86,7 @@ class PortalSpider(scrapy.Spider):
         spider.selectors = CompiledSelectors.of(spider.portal.selectors)
         spider.archived_keys = spider._archived_keys(crawler.settings)
         spider.queued_keys = set()
+        spider.dates_shown = {}
         spider.max_listing_pages = crawler.settings.getint("MAX_LISTING_PAGES")
         spider.probing = crawler.settings.getbool("PROBE")
         return spider
@@ -152,7 +157,7 @@ class PortalSpider(scrapy.Spider):
     def article_links_by_shape(self, response: Response) -> list[ListingEntry]:
         """For unknown layouts: links to this portal with a headline-like text and an article-like URL."""
         entries = []
-        for link in self.selectors.select(response, "listing_link") or response.css("a[href]"):
+        for link in response.css("a[href]"):
             href = link.attrib.get("href", "")
             if not href or href.startswith(("javascript:", "#", "mailto:")):
                 continue
@@ -187,19 +192,17 @@ class PortalSpider(scrapy.Spider):
         """ASP.NET pagers post the page's form back with the pager as __EVENTTARGET and `Page$N`
         as __EVENTARGUMENT; replaying that form (with its __VIEWSTATE and __EVENTVALIDATION)
         is what a browser does, without running the page's script."""
-        if not discovery.has_postback_form(response):
-            return None
         links = discovery.postback_links(response)
         chosen = next((link for link in links if link.page == page + 1), None)
         chosen = chosen or next((link for link in links if NEXT_LINK_TEXT.match(link.text)), None)
         if chosen is None:
             return None
+        form = response.xpath(POSTBACK_FORM)
+        if not form:
+            return None
         self._count("postbacks")
-        return scrapy.FormRequest.from_response(
-            response, formxpath="//form[.//input[@name='__VIEWSTATE' or @name='__EVENTTARGET']]",
-            formdata={"__EVENTTARGET": chosen.target, "__EVENTARGUMENT": chosen.argument},
-            dont_click=True, callback=self.parse_listing, cb_kwargs={"page": page + 1},
-        )
+        data = {"__EVENTTARGET": chosen.target, "__EVENTARGUMENT": chosen.argument}
+        return form2request(form[0], data, click=False).to_scrapy(callback=self.parse_listing, cb_kwargs={"page": page + 1})
 
     # --- feeds, robots.txt, sitemaps ----------------------------------------------------------
 
@@ -262,6 +265,8 @@ class PortalSpider(scrapy.Spider):
     def article_request(self, url: str, listing_date: str, listing_url: str) -> scrapy.Request | None:
         """The one gate of every discovered article: None when it is archived or already queued."""
         key = self.key(url)
+        if len(listing_date) > len(self.dates_shown.get(key, "")):
+            self.dates_shown[key] = listing_date  # a feed found it first; the listing shows the date
         if key in self.archived_keys or key in self.queued_keys:
             return None
         self.queued_keys.add(key)
@@ -275,7 +280,8 @@ class PortalSpider(scrapy.Spider):
 
     def parse_article(self, response: Response, listing_date: str = "", listing_url: str = ""):
         self._count("articles_fetched")
-        yield self.capture(response, listing_date=listing_date, listing_url=listing_url)
+        shown = self.dates_shown.get(self.key(response.request.url), listing_date)
+        yield self.capture(response, listing_date=shown, listing_url=listing_url)
 
     def capture(self, response: Response, **meta: Any) -> PageCapture:
         cited = self.on_canonical_host(canonical_url(response.url))

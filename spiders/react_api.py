@@ -73,7 +73,8 @@ class ReactApiSpider(PortalSpider):
 
     def parse_api_article(self, response: Response, public_url: str, listing_date: str, listing_url: str):
         self._count("articles_fetched")
-        capture = self.capture(response, listing_date=listing_date, listing_url=listing_url)
+        shown = self.dates_shown.get(self.key(public_url), listing_date)
+        capture = self.capture(response, listing_date=shown, listing_url=listing_url)
         capture.url, capture.fetched_url, capture.kind = self.on_canonical_host(public_url), response.url, "json"
         yield capture
 

@@ -67,6 +67,65 @@ def test_each_article_field_matches_the_page(archived, article):
     assert row["body"].split("\n\n") == paragraphs
 
 
+@pytest.mark.parametrize("article", [a for a in served_articles() if a.key.startswith("gen-")], ids=lambda a: a.key)
+def test_generated_articles_of_every_platform_and_layout_get_title_and_date(archived, article):
+    row = archived[article_url(article)]
+    assert row["title"] == clean_line(article.title)
+    expected = expected_published_at(article)
+    # A page without a date line is dated by what the listing or feed showed, which may add a time.
+    assert (row["published_at"] if article.date_line else row["published_at"][:10]) == expected
+
+
+def test_every_platform_family_is_in_the_archive(archived):
+    platforms = {load_registry().get(row["portal"]).platform for row in archived.values()}
+    assert platforms == {p.platform for p in load_registry().crawlable()}
+    assert {"sharepoint_tandan", "sharepoint_ministry", "dnn", "liferay", "hue_portal", "hanoi_cms", "react_api",
+            "generic"} <= platforms
+
+
+def test_one_article_reached_by_listing_feed_and_sitemap_is_fetched_and_stored_once(crawled_archive, archived):
+    db, _ = crawled_archive
+    [danvan] = rows(db, "SELECT * FROM portal_runs WHERE portal = 'danvan'")
+    served = len([a for a in served_articles() if a.portal == "danvan"])
+    # Each article is linked by the listing, the feed (http://…?utm_source=rss) and a sitemap (https://www.…).
+    assert danvan["links_found"] >= 3 * served
+    assert danvan["articles_fetched"] == danvan["new"] == served
+    urls = [row["url"] for row in archived.values() if row["portal"] == "danvan"]
+    assert all(url.startswith("https://danvan.vn/") and "utm_" not in url for url in urls)
+
+
+def test_a_listing_paged_only_by_postback_is_read_to_the_end(crawled_archive, archived):
+    db, _ = crawled_archive
+    served = [a for a in served_articles() if a.portal == "dienbien"]
+    assert len(served) > 2  # more than one listing page of two
+    assert {article_url(a) for a in served} <= set(archived)
+    [dienbien] = rows(db, "SELECT listing_pages FROM portal_runs WHERE portal = 'dienbien'")
+    assert dienbien["listing_pages"] >= 2
+
+
+def test_articles_carry_their_topics(archived):
+    topics = {url: json.loads(row["topics"]) for url, row in archived.items()}
+    about = [url for url, found in topics.items() if "dan-van" in found]
+    assert about and len(about) < len(topics)
+    assert all("dan-van" in topics[url] for url in archived if "dan-van" in url)  # slugs of dân vận titles
+
+
+def test_crawl_with_a_topic_keeps_only_its_articles(tmp_path, replica):
+    db = tmp_path / "topic.db"
+    result = run_vnarchive("crawl", "--db", str(db), "--replica", replica.base_url, "--topic", "dan-van",
+                           "--portal", "vinhlong", "--portal", "camau", "--portal", "hanam")
+    assert result.returncode == 0, result.stderr[-3000:]
+    kept = rows(db)
+    assert kept and all("dan-van" in json.loads(row["topics"]) for row in kept)
+    served = [a for a in served_articles() if a.portal in ("vinhlong", "camau", "hanam")]
+    assert len(kept) < len(served)
+
+
+def test_an_unknown_topic_is_a_usage_error(tmp_path):
+    result = run_vnarchive("crawl", "--db", str(tmp_path / "x.db"), "--topic", "weather")
+    assert result.returncode == 2 and "no topic 'weather'" in result.stderr
+
+
 def test_no_boilerplate_in_any_body(archived):
     leaks = {url: s for url, row in archived.items() for s in PORTALS_MD_STRINGS if s in row["body"]}
     assert leaks == {}

@@ -84,5 +84,3 @@ def test_postback_links_with_escaped_quotes_and_their_page_numbers():
     assert [(link.target, link.argument, link.page) for link in links] == [
         ("ctl00$m$g_1$pager", "Page$2", 2), ("ctl00$m$g_1$pager", "Page$Next", None)]
     assert links[1].text == "Tiếp"
-    assert discovery.has_postback_form(page)
-    assert not discovery.has_postback_form(Selector(text="<a href='javascript:__doPostBack(1,2)'>"))
