@@ -4,7 +4,7 @@
 
 Prints requests, articles, seconds and articles/s for a first (cold) crawl and for a second,
 incremental crawl of the unchanged replica. A figure, not a test: nothing here fails on speed.
-The crawl keeps its polite settings (download delay, AutoThrottle), so on a 36-article replica
+The crawl keeps its polite settings (download delay, AutoThrottle), so on the default 210-article replica
 the time is mostly politeness, not work.
 """
 

@@ -239,11 +239,17 @@ def probe(portal_ids, replica_url, as_json) -> None:
 @main.command()
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="The date page headers show (default: today).")
-def replica(port: int, today) -> None:
+@click.option("--articles", "total_articles", type=click.IntRange(min=1),
+              help="Serve this many articles in all: the hand-written ones and generated ones spread over the portals "
+                   "(default: 3 generated for each portal without hand-written ones).")
+def replica(port: int, today, total_articles) -> None:
     """Serve the offline replica of the portals on 127.0.0.1 (foreground)."""
     from crawler.replica import serve_forever
 
-    serve_forever(port, today.date() if today else None)
+    try:
+        serve_forever(port, today.date() if today else None, total_articles=total_articles)
+    except ValueError as error:  # fewer articles than the hand-written corpus
+        raise click.BadParameter(str(error), param_hint="--articles") from None
 
 
 @main.command()

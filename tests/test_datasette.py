@@ -64,3 +64,11 @@ def test_csv_export_carries_url_and_capture(get):
     header = csv.splitlines()[0].split(",")
     assert {"url", "published_at", "first_seen", "portal"} <= set(header)
     assert "https://danvan.vn/" in csv
+
+
+def test_topics_facet_and_filter(get):
+    data = get("/archive/articles.json").json()  # the facets metadata.yml configures
+    topics = {value["value"]: value["count"] for value in data["facet_results"]["topics"]["results"]}
+    assert topics.get("dan-van", 0) > 0
+    rows = get("/archive/articles.json?_shape=array&_size=max&topics__arraycontains=dan-van").json()
+    assert len(rows) == topics["dan-van"] and all("dan-van" in row["topics"] for row in rows)
