@@ -96,6 +96,7 @@ def words_only(text: str) -> str:
     return NOT_WORD.sub(lambda match: " " * len(match.group(0)), text)
 
 
+@cache  # called per letter of every article; the alphabet is small
 def _fold_letter(letter: str) -> str:
     folded = fold(letter)
     return folded if len(folded) == 1 else letter
