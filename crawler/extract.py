@@ -39,13 +39,13 @@ ATTACHMENT_LINK = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z)(?:$|[?#])|Li
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—]\s+")
 YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 MAX_ENDING_LINES = 3
-MIN_TITLE_WORDS = 3
+MIN_TITLE_WORDS = 3   # author, source and credit lines sit in the last few lines
 # A date line: within this many elements after the title, this long, this much of it the date.
 DATE_LINE_REACH = 12
 MIN_DATE_LINE_CHARS, MAX_DATE_LINE_CHARS = 6, 60
 DATE_LINE_SHARE = 0.5
 # `Ngày đăng 18/03/2019 | 3:06 PM | View count: 107` is about the longest date element seen.
-MAX_DATE_ELEMENT_CHARS = 120   # author, source and credit lines sit in the last few lines
+MAX_DATE_ELEMENT_CHARS = 120
 
 _selectors_cache: dict[str, CompiledSelectors] = {}
 
@@ -472,10 +472,11 @@ def _date_element(page: Selector, selectors: CompiledSelectors, fetched_at: date
     title_line = (title.root.sourceline or 0) if title is not None else 0
     after, before = [], []
     for candidate in selectors.candidates(page, "date"):
-        if len(_text(candidate)) > MAX_DATE_ELEMENT_CHARS:
+        shown = _text(candidate)
+        if len(shown) > MAX_DATE_ELEMENT_CHARS:
             continue  # a block that merely has a date-like class ("asset-publisher"), not a date line
         machine_readable = candidate.attrib.get("datetime") or candidate.css("time::attr(datetime)").get() or ""
-        parsed = [found for text in (machine_readable, _text(candidate))
+        parsed = [found for text in (machine_readable, shown)
                   if text and (found := parse_date(text, now=fetched_at))]
         if parsed:
             best = max(parsed, key=lambda found: found.has_time)
@@ -489,8 +490,7 @@ def _date_line(page: Selector, selectors: CompiledSelectors, fetched_at: datetim
     title = selectors.first(page, "title")
     if title is None:
         return None
-    following = title.root.xpath("following::*")[:DATE_LINE_REACH]
-    for element in following:
+    for element in title.root.xpath(f"following::*[position() <= {DATE_LINE_REACH}]"):
         if in_other_region(element):
             continue
         text = " ".join(" ".join(element.itertext()).split())

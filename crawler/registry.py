@@ -82,7 +82,8 @@ class Topic:
         return re.compile(r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words) + r")\b")
 
     def matches(self, text: str) -> bool:
-        written = words_only(to_nfc(text).lower())
+        """`text` as the archive stores it: NFC with canonical tone placement (crawler.text.clean_line)."""
+        written = words_only(text.lower())
         folded = "".join(_fold_letter(letter) for letter in written)  # same length: spans line up
         for match in self.pattern.finditer(folded):
             span = " ".join(written[match.start():match.end()].split())
