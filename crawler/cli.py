@@ -1,11 +1,13 @@
 """The `vnarchive` command.
 
-Exit codes (for cron):
-  0  the run finished and every portal it visited yielded its listings
-  1  the run failed: no portal could be crawled, or an unexpected error
+Exit codes of `vnarchive crawl` (for cron):
+  0  the run finished and every portal it visited was read; also when another run holds the
+     archive's lock (the second run says so and writes nothing)
+  1  the run failed: no portal could be crawled
   2  bad input: an unknown portal, a broken registry, a bad option
-  3  another run holds the archive's lock; nothing was done
-  4  partial: some portals broke (no listing links, or aborted) while others were crawled
+  3  could not start: the archive or its warc/ folder cannot be opened or written
+  4  partial: some portals broke (no listing links, no dates, aborted) while others were crawled
+  5  disk full: the run stopped; what was committed before is intact
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import click
 from crawler import __version__, clock
 from crawler.registry import RegistryError, get_topic, load_registry
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_PARTIAL = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_START, EXIT_PARTIAL, EXIT_DISK_FULL = 0, 1, 2, 3, 4, 5
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 METADATA_FILE = PROJECT_ROOT / "metadata.yml"
 
@@ -46,37 +48,36 @@ def main() -> None:
 @click.option("--portal", "portal_ids", multiple=True, help="Crawl only this portal (repeatable). Default: every portal not defunct.")
 @click.option("--replica", "replica_url", help="Send every registry host to this replica, e.g. http://127.0.0.1:8001. Nothing else is fetched.")
 @click.option("--hostmap", "hostmap", multiple=True, help="HOST=ADDRESS: fetch HOST from ADDRESS, keep the real URL (repeatable).")
-@click.option("--recheck", is_flag=True, help="Fetch articles already archived again (changes become revisions).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Backfill: page through listings down to this date (YYYY-MM-DD).")
+@click.option("--deep", is_flag=True, help="Read every listing page, feed and sitemap, not only what is new.")
+@click.option("--recheck", is_flag=True, help="Re-check every archived article now (changes become revisions).")
 @click.option("--topic", help="Keep only articles on this topic (a keyword set in crawler/topics.yml, e.g. dan-van).")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log here instead of stderr.")
 @click.option("--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
-def crawl(db_path, portal_ids, replica_url, hostmap, recheck, topic, log_file, log_level) -> None:
+def crawl(db_path, portal_ids, replica_url, hostmap, since, deep, recheck, topic, log_file, log_level) -> None:
     """Crawl the portals into the archive (the cron job). One run at a time per archive."""
     portals = _chosen_portals(portal_ids)
     _check_topic(topic)
+    options = {"since": since.date().isoformat() if since else "", "deep": deep, "recheck": recheck, "topic": topic}
     with _run_lock(db_path):
         summary = run_crawl(db_path, [p.id for p in portals], hostmap=_hostmap(replica_url, hostmap),
-                            strict=bool(replica_url), recheck=recheck, topic=topic, log_file=log_file,
-                            log_level=log_level)
+                            strict=bool(replica_url), log_file=log_file, log_level=log_level, **options)
     click.echo(_summary_line(summary))
     sys.exit(summary["exit_code"])
 
 
-def run_crawl(db_path: str, portal_ids: list[str], *, hostmap: list[str], strict: bool,
-              recheck: bool = False, topic: str | None = None, log_file: str | None = None,
+def run_crawl(db_path: str, portal_ids: list[str], *, hostmap: list[str], strict: bool, since: str = "",
+              deep: bool = False, recheck: bool = False, topic: str | None = None, log_file: str | None = None,
               log_level: str = "INFO") -> dict:
     """One crawl run of several portals in one process; returns the run's summary."""
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.runs import run_totals
-    from crawler.store import Archive
+    from crawler.runs import DISK_FULL_STAT, run_totals
     from spiders.portals import PORTAL_SPIDERS
 
-    archive = Archive(db_path)
-    archive.sync_portals(load_registry().portals)
-    run_id = archive.start_run(started_at=clock.now_iso(), portals=portal_ids, command=" ".join(sys.argv),
-                               version=__version__, pid=os.getpid())
-    settings = _settings(db_path, run_id, hostmap, strict, recheck, topic, log_file, log_level)
+    archive, run_id, warc_file = _open_run(db_path, portal_ids)
+    settings = _settings(db_path, run_id, warc_file, hostmap, strict, log_file, log_level,
+                         SINCE=since, DEEP=deep, RECHECK_KNOWN=recheck, TOPIC=topic or "")
     process = CrawlerProcess(settings)
     crawlers = [process.create_crawler(PORTAL_SPIDERS[portal_id]) for portal_id in portal_ids]
     for crawler in crawlers:
@@ -87,20 +88,60 @@ def run_crawl(db_path: str, portal_ids: list[str], *, hostmap: list[str], strict
         rows = [dict(row) for row in archive.db["portal_runs"].rows_where("run_id = ?", [run_id])]
         stats = _summed_stats(crawler.stats.get_stats() for crawler in crawlers)
         totals = run_totals(rows, stats) if rows else {"finished_at": clock.now_iso(), "outcome": "failed"}
-        archive.finish_run(run_id, **totals)
+        disk_full = bool(stats.get(DISK_FULL_STAT))
+        if disk_full:
+            totals["outcome"] = "disk_full"
+        archive.update_run(run_id, **totals)
+        archive.checkpoint()
         archive.close()
     return {"run_id": run_id, **totals, "portals": {row["portal"]: row["outcome"] for row in rows},
-            "exit_code": _exit_code(rows, len(portal_ids))}
+            "exit_code": EXIT_DISK_FULL if disk_full else _exit_code(rows, len(portal_ids))}
 
 
-def _settings(db_path, run_id, hostmap, strict, recheck, topic, log_file, log_level):
+def _open_run(db_path: str, portal_ids: list[str]):
+    """Open the archive, tidy what a killed run left, and start the run's row. Exits 3 (or 5 on a
+    full disk) when the archive or its WARC folder cannot be written."""
+    from crawler.runs import is_disk_full
+    from crawler.store import Archive
+    from crawler.warc import repair_open_files, run_file_name, warc_dir
+
+    try:
+        archive = Archive(db_path)
+        archive.sync_portals(load_registry().portals)
+        for tail in repair_open_files(warc_dir(db_path)):
+            click.echo(f"a killed run left a partial record; set aside in {tail}", err=True)
+        if killed := archive.mark_dead_runs(clock.now_iso()):
+            click.echo(f"run(s) {', '.join(map(str, killed))} did not finish; their portals are crawled deep", err=True)
+        started = clock.now()
+        run_id = archive.start_run(started_at=started.isoformat(timespec="seconds"), portals=portal_ids,
+                                   command=" ".join(sys.argv), version=__version__, pid=os.getpid())
+        warc_file = run_file_name(started, run_id)
+        archive.update_run(run_id, outcome="running", warc_file=warc_file)
+        _warn_old_extractor(archive)
+    except Exception as error:  # sqlite3 and OS errors alike: nothing was crawled
+        click.echo(f"cannot start: {db_path}: {error}", err=True)
+        sys.exit(EXIT_DISK_FULL if is_disk_full(error) else EXIT_CANNOT_START)
+    return archive, run_id, warc_file
+
+
+def _warn_old_extractor(archive) -> None:
+    """Rows read by an older extractor would make re-fetches look like edits: say what to run."""
+    from crawler.extract import EXTRACTOR_VERSION
+
+    older = archive.db.execute("SELECT count(*) FROM articles WHERE extractor_version != ?", [EXTRACTOR_VERSION]).fetchone()[0]
+    if older:
+        click.echo(f"{older} articles were read by an older extractor; `vnarchive reextract` brings them to "
+                   f"{EXTRACTOR_VERSION}", err=True)
+
+
+def _settings(db_path, run_id, warc_file, hostmap, strict, log_file, log_level, **run_options):
     from scrapy.settings import Settings
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.setdict({
-        "ARCHIVE_PATH": str(db_path), "VNARCHIVE_RUN_ID": run_id, "HOSTMAP": list(hostmap),
-        "HOSTMAP_STRICT": strict, "RECHECK_KNOWN": recheck, "TOPIC": topic or "", "LOG_LEVEL": log_level,
+        "ARCHIVE_PATH": str(db_path), "VNARCHIVE_RUN_ID": run_id, "WARC_FILE": warc_file, "HOSTMAP": list(hostmap),
+        "HOSTMAP_STRICT": strict, "LOG_LEVEL": log_level, **run_options,
         **({"LOG_FILE": log_file} if log_file else {}),
     }, priority="cmdline")
     return settings
@@ -164,7 +205,8 @@ def _hostmap(replica_url: str | None, entries: tuple[str, ...]) -> list[str]:
 
 @contextmanager
 def _run_lock(db_path: str) -> Iterator[None]:
-    """One run at a time per archive: a second cron run exits 3 instead of piling up."""
+    """One run at a time per archive: a second cron run says so and exits 0 without writing
+    (a run still going is not an error). The kernel releases the lock when a run dies, even by kill -9."""
     lock_path = f"{db_path}.lock"
     Path(lock_path).parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a+") as lock_file:
@@ -174,13 +216,63 @@ def _run_lock(db_path: str) -> Iterator[None]:
             lock_file.seek(0)
             holder = lock_file.read().strip() or "unknown"
             click.echo(f"another run holds {lock_path} (pid {holder}); not starting", err=True)
-            sys.exit(EXIT_LOCKED)
+            sys.exit(EXIT_OK)
         lock_file.seek(0)
         lock_file.truncate()
         lock_file.write(str(os.getpid()))
         lock_file.flush()
         yield
         lock_file.truncate(0)
+
+
+# --- reextract, snapshot ------------------------------------------------------------
+
+@main.command()
+@db_option
+@click.option("--portal", "portal_ids", multiple=True, help="Only this portal's articles (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+def reextract(db_path: str, portal_ids: tuple[str, ...], dry_run: bool) -> None:
+    """Rebuild article rows from their raw WARC records with the current extractor (no network)."""
+    from crawler.reextract import reextract as rebuild
+    from crawler.store import Archive
+    from crawler.warc import warc_dir
+
+    _existing_archive(db_path)
+    _chosen_portals(portal_ids)
+    with _run_lock(db_path):
+        archive = Archive(db_path)
+        report = rebuild(archive, warc_dir(db_path), list(portal_ids), dry_run=dry_run)
+        archive.checkpoint()
+        archive.close()
+    click.echo("\n".join(report.lines()) + (" (dry run: nothing written)" if dry_run else ""))
+    sys.exit(EXIT_PARTIAL if report.failed else EXIT_OK)
+
+
+@main.command()
+@db_option
+@click.argument("out", type=click.Path(dir_okay=False))
+def snapshot(db_path: str, out: str) -> None:
+    """A consistent copy of the archive for publishing, with a Datasette inspect file beside it:
+    `datasette -i OUT --inspect-file OUT.inspect.json`."""
+    import subprocess
+
+    from crawler.store import Archive
+
+    _existing_archive(db_path)
+    if Path(out).exists():
+        raise click.UsageError(f"{out} exists; snapshot writes a new file")
+    archive = Archive(db_path)
+    archive.snapshot(out)
+    archive.close()
+    inspect_file = f"{out}.inspect.json"
+    subprocess.run([sys.executable, "-m", "datasette", "inspect", out, "--inspect-file", inspect_file], check=True)
+    click.echo(f"{out} ({Path(out).stat().st_size // 1024} KiB) and {inspect_file}; serve with:\n"
+               f"  datasette -i {out} --inspect-file {inspect_file} --metadata metadata.yml")
+
+
+def _existing_archive(db_path: str) -> None:
+    if not Path(db_path).exists():
+        raise click.UsageError(f"{db_path} does not exist yet: run `vnarchive crawl` (or `vnarchive demo`) first")
 
 
 # --- extract -------------------------------------------------------------------
@@ -258,8 +350,7 @@ def replica(port: int, today, total_articles) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 def serve(db_path: str, port: int, host: str) -> None:
     """Serve the archive with Datasette (search, facets, CSV/JSON export)."""
-    if not Path(db_path).exists():
-        raise click.UsageError(f"{db_path} does not exist yet: run `vnarchive crawl` (or `vnarchive demo`) first")
+    _existing_archive(db_path)
     _exec_datasette(db_path, host, port)
 
 

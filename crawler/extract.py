@@ -61,7 +61,22 @@ def extract_capture(capture: PageCapture, portal: Portal | None = None) -> Artic
                               content_type=capture.headers.get("Content-Type", ""), listing_date=capture.listing_date)
     record.captured_at = capture.fetched_at
     record.http_status = capture.status
+    _add_provenance(record, capture)
     return record
+
+
+# Record fields a saved page has no value for: they come from the crawl.
+CAPTURE_PROVENANCE = ("fetched_url", "listing_date", "listing_url", "warc_file", "warc_offset", "warc_length",
+                      "raw_digest", "etag", "last_modified")
+
+
+def _add_provenance(record: ArticleRecord, capture: PageCapture) -> None:
+    record.fetched_url, record.listing_date, record.listing_url = capture.fetched_url, capture.listing_date, capture.listing_url
+    record.etag = capture.headers.get("ETag", "")
+    record.last_modified = capture.headers.get("Last-Modified", "")
+    if capture.record is not None:
+        record.warc_file, record.warc_offset = capture.record.file, capture.record.offset
+        record.warc_length, record.raw_digest = capture.record.length, capture.record.digest
 
 
 def extract_file(body: bytes, *, url: str | None, portal: Portal | None, fetched_at: datetime,
@@ -76,7 +91,8 @@ def extract_file(body: bytes, *, url: str | None, portal: Portal | None, fetched
         url = url or _declared_url(body) or f"file://{name}"
         record = extract_page(body, url, portal or _portal_of(url), fetched_at, listing_date=listing_date)
     fields = asdict(record)
-    for internal in ("search_text", "content_hash", "captured_at", "http_status", "url_key", "extractor_version"):
+    for internal in ("search_text", "content_hash", "captured_at", "http_status", "url_key", "extractor_version",
+                     *CAPTURE_PROVENANCE):
         fields.pop(internal)
     return fields
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crawler.warc import RecordPointer
+
 
 @dataclass
 class PageCapture:
@@ -20,6 +22,7 @@ class PageCapture:
     fetched_url: str = ""         # what was actually requested when it differs (an API URL)
     listing_date: str = ""        # the date text the listing showed beside the link
     listing_url: str = ""
+    record: RecordPointer | None = None  # the response's WARC record
 
 
 @dataclass
@@ -49,3 +52,28 @@ class ArticleRecord:
     extractor_version: str = ""
     warnings: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)  # ids from topics.yml matched by the text
+    # Provenance: how the page was reached and where its raw response is kept.
+    fetched_url: str = ""
+    listing_date: str = ""
+    listing_url: str = ""
+    warc_file: str = ""
+    warc_offset: int | None = None
+    warc_length: int | None = None
+    raw_digest: str = ""
+    etag: str = ""
+    last_modified: str = ""
+
+
+@dataclass
+class ArticleCheck:
+    """A re-check of an archived article that brought no page: 304 (unchanged) or 404/410 (gone)."""
+
+    portal: str
+    url_key: str
+    url: str
+    status: int
+    checked_at: str
+
+    @property
+    def gone(self) -> bool:
+        return self.status in (404, 410)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from scrapy.exceptions import DropItem
 
 from crawler.extract import extract_capture
-from crawler.items import ArticleRecord, PageCapture
+from crawler.items import ArticleCheck, ArticleRecord, PageCapture
 from crawler.registry import get_topic, load_registry
+from crawler.runs import is_disk_full, stop_for_disk_full
 from crawler.store import Archive
+from crawler.warc import run_location, sync_writer
 
 logger = logging.getLogger(__name__)
 
@@ -45,18 +48,26 @@ class ExtractPipeline:
             raise DropItem(f"not about {self.topic.id}: {item.url}", log_level="DEBUG")
         for warning in record.warnings:
             logger.info("%s: %s: %s", item.portal, item.url, warning)
+        self.stats.inc_value(f"vnarchive/{item.portal}/extracted")
+        if record.published_at:
+            self.stats.inc_value(f"vnarchive/{item.portal}/dated")
         return record
 
 
 class StorePipeline:
-    """ArticleRecord → archive.db, ARCHIVE_BATCH_SIZE records per transaction."""
+    """ArticleRecord and ArticleCheck → archive.db: a batch per transaction, written when it holds
+    ARCHIVE_BATCH_SIZE items or is ARCHIVE_FLUSH_SECONDS old, so a killed run loses little work.
+    The WARC file is synced first: a committed row never points at a record not on disk."""
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.path = crawler.settings.get("ARCHIVE_PATH")
         self.batch_size = crawler.settings.getint("ARCHIVE_BATCH_SIZE")
+        self.flush_seconds = crawler.settings.getfloat("ARCHIVE_FLUSH_SECONDS")
+        self.warc_location = run_location(crawler.settings)
         self.portals = {p.id: p for p in load_registry().portals}
-        self.pending: list[ArticleRecord] = []
+        self.pending: list[ArticleRecord | ArticleCheck] = []
+        self.oldest_pending = 0.0
         self.archive: Archive | None = None
 
     @classmethod
@@ -73,9 +84,11 @@ class StorePipeline:
             self.archive.close()
 
     def process_item(self, item):
-        if isinstance(item, ArticleRecord):
+        if isinstance(item, (ArticleRecord, ArticleCheck)):
+            if not self.pending:
+                self.oldest_pending = time.monotonic()
             self.pending.append(item)
-            if len(self.pending) >= self.batch_size:
+            if len(self.pending) >= self.batch_size or time.monotonic() - self.oldest_pending >= self.flush_seconds:
                 self.flush()
         return item
 
@@ -83,7 +96,14 @@ class StorePipeline:
         if not self.pending or self.archive is None:
             return
         batch, self.pending = self.pending, []
-        counts = self.archive.save_articles(batch, self.portals)
+        try:
+            sync_writer(*self.warc_location)
+            counts = self.archive.save_articles(batch, self.portals)
+        except Exception as error:
+            if not is_disk_full(error):
+                raise
+            stop_for_disk_full(self.crawler, error)
+            return
         # One crawler crawls one portal, so the whole batch is that portal's.
         for outcome, count in counts.items():
             self.crawler.stats.inc_value(f"vnarchive/{batch[0].portal}/{outcome}", count)

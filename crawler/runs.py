@@ -1,22 +1,38 @@
 """Record each portal's part of a run in `portal_runs`, the base of portal health.
 
 `vnarchive crawl` opens the `crawl_runs` row and passes its id in VNARCHIVE_RUN_ID; a bare
-`scrapy crawl hanam` gets a run row of its own here.
+`scrapy crawl hanam` gets a run row of its own here. A portal's row is written `running`
+when its spider opens and completed when it closes, so a run killed midway leaves rows
+that say so (the next run marks them `killed` and crawls those portals deep).
+
+A portal is `broken` when its listings yield no link (and did not answer "not modified"),
+or when at least MIN_ARTICLES_FOR_DATE_CHECK articles were extracted and none had a date:
+the two ways a portal's redesign shows up first.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import os
+import sqlite3
 import sys
 from collections import Counter
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler import __version__, clock
 from crawler.store import Archive
 
-PORTAL_COUNTERS = ("listing_pages", "links_found", "articles_fetched", "new", "changed", "unchanged")
+logger = logging.getLogger(__name__)
+
+PORTAL_COUNTERS = ("listing_pages", "listing_unchanged", "links_found", "articles_fetched", "rechecked",
+                   "not_modified", "new", "changed", "unchanged", "gone", "extracted", "dated")
+MIN_ARTICLES_FOR_DATE_CHECK = 3
+DISK_FULL_STAT = "vnarchive/disk_full"
+CLEAN_FINISH = ("finished", "closespider_pagecount", "closespider_itemcount")
 
 
 def errors_by_kind(stats: dict, portal: str) -> Counter:
@@ -31,16 +47,45 @@ def errors_by_kind(stats: dict, portal: str) -> Counter:
             kinds[f"spider_{key.split('/', 1)[1]}"] += value
         elif key.startswith(f"vnarchive/{portal}/errors/"):
             kinds[key.rsplit("/", 1)[1]] += value
-    return kinds
+    # A 404 or 410 on a re-check is news (the article is gone), not a failure.
+    for status in ("404", "410"):
+        kinds[f"http_{status}"] -= stats.get(f"vnarchive/{portal}/gone_{status}", 0)
+    return +kinds
+
+
+def health_problems(counts: dict) -> list[str]:
+    """What looks broken in one portal's run."""
+    problems = []
+    if counts["listing_pages"] == 0 and counts["listing_unchanged"] == 0:
+        problems.append("no listing page read")
+    elif counts["links_found"] == 0 and counts["listing_unchanged"] == 0:
+        problems.append("listings yield no links")
+    if counts["extracted"] >= MIN_ARTICLES_FOR_DATE_CHECK and counts["dated"] == 0:
+        problems.append(f"none of {counts['extracted']} articles has a date")
+    return problems
 
 
 def portal_outcome(counts: dict, errors: Counter, finish_reason: str) -> str:
-    """ok | errors (some requests or pages failed) | broken (no listing yielded a link) | aborted."""
-    if finish_reason not in ("finished", "closespider_pagecount", "closespider_itemcount"):
+    """ok | errors (some requests or pages failed) | broken (health_problems) | aborted."""
+    if finish_reason not in CLEAN_FINISH:
         return "aborted"
-    if counts["listing_pages"] == 0 or counts["links_found"] == 0:
+    if health_problems(counts):
         return "broken"
     return "errors" if sum(errors.values()) else "ok"
+
+
+def is_disk_full(error: BaseException) -> bool:
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(error, sqlite3.OperationalError) and "disk is full" in str(error)
+
+
+def stop_for_disk_full(crawler, error: BaseException) -> None:
+    """Nothing more can be kept: stop this portal's crawl; the run exits with its own code."""
+    logger.critical("disk full, stopping: %s", error)
+    crawler.stats.set_value(DISK_FULL_STAT, 1)
+    if crawler.engine is not None and crawler.engine.spider is not None:
+        deferred_from_coro(crawler.engine.close_spider_async(reason="disk_full"))
 
 
 class RunRecorder:
@@ -59,43 +104,52 @@ class RunRecorder:
 
     def spider_opened(self, spider):
         self.started_at = clock.now_iso()
+        archive = Archive(self.path)
         if self.owns_run:
-            archive = Archive(self.path)
             self.run_id = archive.start_run(
                 started_at=self.started_at, portals=[spider.portal.id], command=" ".join(sys.argv),
                 version=__version__, pid=os.getpid(),
             )
-            archive.close()
+        archive.save_portal_run({"run_id": self.run_id, "portal": spider.portal.id, "started_at": self.started_at,
+                                 "outcome": "running", "mode": spider.mode})
+        archive.close()
 
     def spider_closed(self, spider, reason):
+        row = self.portal_row(spider, reason)
+        archive = Archive(self.path)
+        if reason == "finished":
+            archive.save_validators(spider.settled_validators(archive.archived_keys(spider.portal.id)))
+        archive.save_portal_run(row)
+        if self.owns_run:
+            archive.update_run(self.run_id, **run_totals([row], self.crawler.stats.get_stats()))
+        archive.close()
+        if row["outcome"] == "broken":
+            logger.error("%s: broken: %s", spider.portal.id, "; ".join(health_problems(row)))
+
+    def portal_row(self, spider, reason: str) -> dict:
         portal = spider.portal.id
         stats = self.crawler.stats.get_stats()
         counts = {name: stats.get(f"vnarchive/{portal}/{name}", 0) for name in PORTAL_COUNTERS}
         errors = errors_by_kind(stats, portal)
-        row = {
+        return {
             "run_id": self.run_id, "portal": portal, "started_at": self.started_at,
-            "finished_at": clock.now_iso(), "outcome": portal_outcome(counts, errors, reason),
-            **counts, "errors": sum(errors.values()), "errors_by_kind": json.dumps(errors),
-            "finish_reason": reason,
+            "finished_at": clock.now_iso(), "outcome": portal_outcome(counts, errors, reason), "mode": spider.mode,
+            "requests": stats.get("downloader/request_count", 0), **counts,
+            "errors": sum(errors.values()), "errors_by_kind": json.dumps(errors), "finish_reason": reason,
         }
-        archive = Archive(self.path)
-        archive.save_portal_run(row)
-        if self.owns_run:
-            archive.finish_run(self.run_id, **run_totals([row], stats))
-        archive.close()
 
 
 def run_totals(portal_rows: list[dict], stats: dict) -> dict:
     """The crawl_runs columns summed from its portals' rows."""
     errors: Counter = Counter()
     for row in portal_rows:
-        errors.update(json.loads(row["errors_by_kind"]))
+        errors.update(json.loads(row["errors_by_kind"] or "{}"))
     outcomes = {row["outcome"] for row in portal_rows}
     return {
         "finished_at": clock.now_iso(),
         "outcome": "ok" if outcomes <= {"ok"} else ("failed" if outcomes <= {"broken", "aborted"} else "partial"),
         "requests": stats.get("downloader/request_count", 0),
         "responses": stats.get("downloader/response_count", 0),
-        **{name: sum(row[name] for row in portal_rows) for name in ("new", "changed", "unchanged")},
+        **{name: sum(row[name] or 0 for row in portal_rows) for name in ("new", "changed", "unchanged", "gone")},
         "errors": sum(errors.values()), "errors_by_kind": json.dumps(errors),
     }

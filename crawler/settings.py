@@ -44,6 +44,15 @@ HOSTMAP_STRICT = False
 # No consoles an attacker on the same machine could reach.
 TELNETCONSOLE_ENABLED = False
 
+# Every response is kept as a WARC record: after decompression (590), before retries (550),
+# so what is recorded is what the spider reads.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.WarcCaptureMiddleware": 545,
+}
+# WARC_DIR: default warc/ beside ARCHIVE_PATH; WARC_FILE: set per run by `vnarchive crawl`.
+WARC_DIR = ""
+WARC_FILE = ""
+
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 300,
     "crawler.pipelines.StorePipeline": 800,
@@ -52,17 +61,34 @@ EXTENSIONS = {
     "crawler.runs.RunRecorder": 500,
 }
 
-# The archive this crawl writes; one batch = one transaction.
+# The archive this crawl writes; one batch = one transaction, written when it is full or old.
 ARCHIVE_PATH = "archive.db"
 ARCHIVE_BATCH_SIZE = 50
-# Listing pages followed per section in one run (a guard against endless pagination).
+ARCHIVE_FLUSH_SECONDS = 5.0
+
+# How deep a run goes (crawler/incremental.py). Listing pages followed per section in a deep run
+# (a guard against endless pagination), and in a --since backfill.
 MAX_LISTING_PAGES = 50
+MAX_LISTING_PAGES_SINCE = 2000
+# A daily run stops paging after this many listing pages in a row brought nothing new.
+STOP_AFTER_KNOWN_PAGES = 1
+# Every portal gets a deep run (all listing pages, feeds, sitemaps) at least this often.
+DEEP_EVERY_DAYS = 7.0
+DEEP = False
+# --since YYYY-MM-DD: backfill down to this date.
+SINCE = ""
+# Re-check archived articles younger than RECHECK_DAYS when the time since their last check is
+# RECHECK_AGE_FRACTION of their age, at most every RECHECK_MIN_HOURS.
+RECHECK_DAYS = 30.0
+RECHECK_AGE_FRACTION = 0.2
+RECHECK_MIN_HOURS = 20.0
+# Re-check every archived article now (`vnarchive crawl --recheck`).
+RECHECK_KNOWN = False
+
 # Keep only articles of this topic (an id from crawler/topics.yml); empty keeps everything.
 TOPIC = ""
 # `vnarchive probe`: one listing page and one article per portal, nothing stored.
 PROBE = False
-# Re-fetch articles already in the archive (off: a daily run only fetches new ones).
-RECHECK_KNOWN = False
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from crawler.items import ArticleRecord
+from crawler.items import ArticleCheck, ArticleRecord
 from crawler.registry import Portal
 
 FTS_COLUMNS = ["title", "lead", "body", "search_text"]
@@ -29,13 +29,44 @@ ARTICLE_COLUMNS: dict[str, type] = {
     "title": str, "lead": str, "body": str, "author": str, "source": str, "source_date": str,
     "category": str, "published_at": str, "year": int, "date_source": str,
     "images": str, "attachments": str, "word_count": int, "language": str,
-    "content_hash": str, "first_seen": str, "last_seen": str, "captured_at": str,
+    "content_hash": str, "first_seen": str, "last_seen": str, "last_checked": str, "captured_at": str,
     "http_status": int, "duplicate_of": str, "extractor_version": str, "warnings": str,
     "search_text": str, "topics": str,
+    "fetched_url": str, "listing_date": str, "listing_url": str,
+    "warc_file": str, "warc_offset": int, "warc_length": int, "raw_digest": str,
+    "etag": str, "last_modified": str, "gone_at": str, "gone_status": int,
 }
 # Columns whose change makes a new version of an article (the rest is bookkeeping).
 VERSIONED_COLUMNS = ("title", "lead", "body", "author", "source", "source_date", "category",
                      "published_at", "date_source", "images", "attachments", "content_hash")
+# What a revision keeps besides the versioned columns: where its raw page is, and what read it.
+REVISION_PROVENANCE = ("captured_at", "word_count", "warc_file", "warc_offset", "warc_length", "raw_digest",
+                       "extractor_version")
+REVISION_COLUMNS: dict[str, type] = {
+    "id": int, "url_key": str, "seen_from": str, "seen_until": str, "replaced_at": str,
+    **{column: ARTICLE_COLUMNS[column] for column in VERSIONED_COLUMNS + REVISION_PROVENANCE},
+}
+PORTAL_COLUMNS: dict[str, type] = {
+    "id": str, "name": str, "province": str, "province_2025": str, "domain": str,
+    "domains": str, "platform": str, "status": str, "successor": str, "verified": int,
+}
+CRAWL_RUN_COLUMNS: dict[str, type] = {
+    "id": int, "started_at": str, "finished_at": str, "outcome": str, "portals": str,
+    "command": str, "pid": int, "version": str, "requests": int, "responses": int,
+    "new": int, "changed": int, "unchanged": int, "gone": int, "errors": int, "errors_by_kind": str,
+    "warc_file": str,
+}
+# One portal in one run; `mode` is deep (every listing page, sitemaps, feeds), incremental
+# (listings until nothing new) or since (--since DATE).
+PORTAL_RUN_COLUMNS: dict[str, type] = {
+    "run_id": int, "portal": str, "started_at": str, "finished_at": str, "outcome": str,
+    "mode": str, "requests": int, "listing_pages": int, "listing_unchanged": int, "links_found": int,
+    "articles_fetched": int, "rechecked": int, "not_modified": int, "new": int, "changed": int,
+    "unchanged": int, "gone": int, "extracted": int, "dated": int, "errors": int, "errors_by_kind": str,
+    "finish_reason": str,
+}
+# Pages other than articles whose validators (ETag, Last-Modified) make the next run's request conditional.
+VALIDATOR_COLUMNS: dict[str, type] = {"url": str, "portal": str, "etag": str, "last_modified": str, "checked_at": str}
 
 
 class Archive:
@@ -61,41 +92,46 @@ class Archive:
             self.db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize=FTS_TOKENIZER)
 
     def _create_tables(self) -> None:
-        self.db["portals"].create({
-            "id": str, "name": str, "province": str, "province_2025": str, "domain": str,
-            "domains": str, "platform": str, "status": str, "successor": str, "verified": int,
-        }, pk="id", if_not_exists=True)
+        self.db["portals"].create(PORTAL_COLUMNS, pk="id", if_not_exists=True)
         self.db["articles"].create(
             ARTICLE_COLUMNS, pk="url_key", not_null={"url", "title"}, if_not_exists=True,
             foreign_keys=[("portal", "portals", "id")],
         )
-        self.db["revisions"].create({
-            "id": int, "url_key": str, "seen_from": str, "seen_until": str,
-            **{column: ARTICLE_COLUMNS[column] for column in VERSIONED_COLUMNS},
-        }, pk="id", if_not_exists=True, foreign_keys=[("url_key", "articles", "url_key")])
-        self.db["crawl_runs"].create({
-            "id": int, "started_at": str, "finished_at": str, "outcome": str, "portals": str,
-            "command": str, "pid": int, "version": str, "requests": int, "responses": int,
-            "new": int, "changed": int, "unchanged": int, "errors": int, "errors_by_kind": str,
-        }, pk="id", if_not_exists=True)
-        self.db["portal_runs"].create({
-            "run_id": int, "portal": str, "started_at": str, "finished_at": str, "outcome": str,
-            "listing_pages": int, "links_found": int, "articles_fetched": int, "new": int,
-            "changed": int, "unchanged": int, "errors": int, "errors_by_kind": str, "finish_reason": str,
-        }, pk=("run_id", "portal"), if_not_exists=True,
-            foreign_keys=[("run_id", "crawl_runs", "id"), ("portal", "portals", "id")])
+        self.db["revisions"].create(REVISION_COLUMNS, pk="id", if_not_exists=True,
+                                    foreign_keys=[("url_key", "articles", "url_key")])
+        self.db["page_validators"].create(VALIDATOR_COLUMNS, pk="url", if_not_exists=True)
+        self.db["crawl_runs"].create(CRAWL_RUN_COLUMNS, pk="id", if_not_exists=True)
+        self.db["portal_runs"].create(PORTAL_RUN_COLUMNS, pk=("run_id", "portal"), if_not_exists=True,
+                                      foreign_keys=[("run_id", "crawl_runs", "id"), ("portal", "portals", "id")])
         for table, columns in (
             ("articles", ["portal", "published_at"]), ("articles", ["published_at"]),
             ("articles", ["province", "published_at"]), ("revisions", ["url_key"]),
+            ("portal_runs", ["portal", "run_id"]),
         ):
             self.db[table].create_index(columns, if_not_exists=True)
 
     def _add_new_columns(self) -> None:
         """Archives made by an older version get the columns added since, empty."""
-        existing = self.db["articles"].columns_dict
-        for column, kind in ARTICLE_COLUMNS.items():
-            if column not in existing:
-                self.db["articles"].add_column(column, kind)
+        for table, columns in (("articles", ARTICLE_COLUMNS), ("revisions", REVISION_COLUMNS),
+                               ("crawl_runs", CRAWL_RUN_COLUMNS), ("portal_runs", PORTAL_RUN_COLUMNS)):
+            existing = self.db[table].columns_dict
+            for column, kind in columns.items():
+                if column not in existing:
+                    self.db[table].add_column(column, kind)
+
+    def snapshot(self, out: str | Path) -> None:
+        """A consistent copy in one file (VACUUM INTO reads one snapshot, while a crawl may write),
+        in rollback-journal mode so that it can be served read-only or immutable."""
+        self.db.execute("VACUUM INTO ?", [str(out)])
+        copy = sqlite3.connect(out)
+        try:
+            copy.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            copy.close()
+
+    def checkpoint(self) -> None:
+        """Fold the WAL back into the database file and empty it (end of a run)."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # --- portals and runs ----------------------------------------------------
 
@@ -112,7 +148,7 @@ class Archive:
             })
         return table.last_pk
 
-    def finish_run(self, run_id: int, **values: Any) -> None:
+    def update_run(self, run_id: int, **values: Any) -> None:
         with self.db.conn:
             self.db["crawl_runs"].update(run_id, values)
 
@@ -120,53 +156,73 @@ class Archive:
         with self.db.conn:
             self.db["portal_runs"].upsert(row, pk=("run_id", "portal"))
 
+    def mark_dead_runs(self, finished_at: str) -> list[int]:
+        """Runs still 'running' when a new run holds the lock were killed: say so."""
+        dead = [row["id"] for row in self.db["crawl_runs"].rows_where("outcome = 'running'")]
+        with self.db.conn:
+            for run_id in dead:
+                self.db["crawl_runs"].update(run_id, {"outcome": "killed", "finished_at": finished_at})
+            self.db.execute("UPDATE portal_runs SET outcome = 'killed', finish_reason = 'killed' WHERE outcome = 'running'")
+        return dead
+
+    def archived_keys(self, portal_id: str) -> set[str]:
+        return {key for (key,) in self.db.execute("SELECT url_key FROM articles WHERE portal = ?", [portal_id])}
+
+    def save_validators(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            with self.db.conn:
+                self.db["page_validators"].upsert_all(rows, pk="url")
+
     # --- articles -------------------------------------------------------------
 
-    @staticmethod
-    def known_url_keys(path: str | Path, portal_id: str) -> set[str]:
-        """Keys already archived for a portal; empty when the archive doesn't exist yet."""
-        if not Path(path).exists():
-            return set()
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            rows = connection.execute("SELECT url_key FROM articles WHERE portal = ?", (portal_id,))
-            return {key for (key,) in rows}
-        except sqlite3.OperationalError:  # an archive created before any article was stored
-            return set()
-        finally:
-            connection.close()
-
-    def save_articles(self, records: list[ArticleRecord], portals: dict[str, Portal]) -> Counter:
-        """Insert new articles, update changed ones (keeping the old version), touch unchanged ones.
-        One transaction for the batch. Returns counts of new, changed and unchanged."""
+    def save_articles(self, records: list[ArticleRecord | ArticleCheck], portals: dict[str, Portal]) -> Counter:
+        """One transaction for the batch: insert new articles, update changed ones (the old version
+        goes to revisions), move `last_seen` of unchanged ones, mark gone ones. Returns counts of
+        new, changed, unchanged, not_modified and gone."""
         counts: Counter = Counter()
         with self.db.conn:
             for record in records:
-                counts[self._save_article(record, portals.get(record.portal or ""))] += 1
+                if isinstance(record, ArticleCheck):
+                    counts[self._save_check(record)] += 1
+                else:
+                    counts[self._save_article(record, portals.get(record.portal or ""))] += 1
         return counts
 
     def _save_article(self, record: ArticleRecord, portal: Portal | None) -> str:
-        row = _article_row(record, portal)
+        row = article_row(record, portal)
+        seen = {"last_seen": row["captured_at"], "last_checked": row["captured_at"], "gone_at": None, "gone_status": None}
         previous = self._stored(record.url_key)
         if previous is None:
-            self.db["articles"].insert({**row, "first_seen": row["captured_at"], "last_seen": row["captured_at"]})
+            self.db["articles"].insert({**row, **seen, "first_seen": row["captured_at"]})
             return "new"
         if previous["content_hash"] == row["content_hash"]:
-            self.db["articles"].update(record.url_key, {"last_seen": row["captured_at"]})
+            # The stored version keeps its capture; only the validators follow the portal.
+            self.db["articles"].update(record.url_key, {**seen, "etag": row["etag"], "last_modified": row["last_modified"]})
             return "unchanged"
         self.db["revisions"].insert({
-            "url_key": record.url_key, "seen_from": previous["first_seen"], "seen_until": previous["last_seen"],
-            **{column: previous[column] for column in VERSIONED_COLUMNS},
+            "url_key": record.url_key, "seen_from": previous["captured_at"] or previous["first_seen"],
+            "seen_until": previous["last_seen"], "replaced_at": row["captured_at"],
+            **{column: previous[column] for column in VERSIONED_COLUMNS + REVISION_PROVENANCE},
         })
-        self.db["articles"].update(record.url_key, {**row, "last_seen": row["captured_at"]})
+        self.db["articles"].update(record.url_key, {**row, **seen})
         return "changed"
+
+    def _save_check(self, check: ArticleCheck) -> str:
+        if check.gone:
+            self.db.execute(
+                "UPDATE articles SET gone_at = coalesce(gone_at, ?), gone_status = ?, last_checked = ? WHERE url_key = ?",
+                [check.checked_at, check.status, check.checked_at, check.url_key])
+            return "gone"
+        self.db["articles"].update(check.url_key, {
+            "last_seen": check.checked_at, "last_checked": check.checked_at, "gone_at": None, "gone_status": None})
+        return "not_modified"
 
     def _stored(self, key: str) -> dict[str, Any] | None:
         rows = list(self.db["articles"].rows_where("url_key = ?", [key], limit=1))
         return rows[0] if rows else None
 
 
-def _article_row(record: ArticleRecord, portal: Portal | None) -> dict[str, Any]:
+def article_row(record: ArticleRecord, portal: Portal | None) -> dict[str, Any]:
     row = asdict(record)
     for column in ("images", "attachments", "warnings", "topics"):
         row[column] = json.dumps(row[column], ensure_ascii=False)

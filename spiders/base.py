@@ -10,6 +10,10 @@ Every article URL goes through one gate (`article_request`): dedup key, skip wha
 or already queued. So the same article reached through a listing, a feed and a sitemap under
 three URL variants is fetched once, and cited on the portal's canonical host and scheme.
 
+How deep a run goes (deep, incremental, since) and which archived articles it re-checks is
+decided from the archive before it starts (crawler/incremental.py). Listings, feeds and
+sitemaps that sent validators are asked for conditionally; a 304 means nothing new there.
+
 A platform spider (sharepoint.py, dnn.py, …) subclasses `PortalSpider` and sets `platform`;
 it overrides a hook only where its platform differs:
 
@@ -36,10 +40,12 @@ from form2request import form2request
 from scrapy.http import Response
 
 from crawler import clock, discovery
-from crawler.items import PageCapture
+from crawler.dates import parse_date
+from crawler.incremental import DEEP, INCREMENTAL, SINCE, Recheck, RecheckPolicy, choose_mode, due_rechecks, read_state
+from crawler.items import ArticleCheck, PageCapture
+from crawler.middlewares import WARC_RECORD
 from crawler.registry import Portal, load_registry
 from crawler.selectors import CompiledSelectors
-from crawler.store import Archive
 from crawler.urls import canonical_url, url_key
 
 logger = logging.getLogger(__name__)
@@ -53,6 +59,8 @@ MIN_HEADLINE_CHARS = 25
 POSTBACK_FORM = "//form[.//input[@name='__VIEWSTATE' or @name='__EVENTTARGET']]"
 # Sitemap indexes nest; real ones are one level deep.
 MAX_SITEMAP_DEPTH = 3
+# Answers a re-check handles itself: unchanged, and gone.
+RECHECK_STATUSES = [304, 404, 410]
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,11 @@ class PortalSpider(scrapy.Spider):
     archived_keys: set[str]  # in the archive before this run
     queued_keys: set[str]    # requested in this run, by any route
     dates_shown: dict[str, str]  # key → the most precise date a listing, feed or sitemap showed
+    mode: str                # deep | incremental | since (crawler/incremental.py)
+    rechecks: list[Recheck]  # archived articles due for a re-check
+    validators: dict[str, tuple[str, str]]  # page URL → (ETag, Last-Modified) stored by an earlier run
+    page_links: dict[str, set[str]]         # listing, feed or sitemap URL → article keys it showed
+    fresh_validators: dict[str, tuple[str, str]]  # page URL → validators it sent in this run
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -84,18 +97,31 @@ class PortalSpider(scrapy.Spider):
         spider.portal = load_registry().get(cls.portal_id)
         spider.allowed_domains = list(spider.portal.domains)
         spider.selectors = CompiledSelectors.of(spider.portal.selectors)
-        spider.archived_keys = spider._archived_keys(crawler.settings)
         spider.queued_keys = set()
         spider.dates_shown = {}
-        spider.max_listing_pages = crawler.settings.getint("MAX_LISTING_PAGES")
         spider.probing = crawler.settings.getbool("PROBE")
+        spider._plan_run(crawler.settings)
         return spider
 
-    def _archived_keys(self, settings) -> set[str]:
-        """Articles already archived are not fetched again, unless RECHECK_KNOWN."""
+    def _plan_run(self, settings) -> None:
+        """Read what the archive holds for this portal and decide how deep this run goes."""
+        now = clock.now()
+        policy = RecheckPolicy.from_settings(settings)
         if settings.getbool("RECHECK_KNOWN"):
-            return set()
-        return Archive.known_url_keys(settings.get("ARCHIVE_PATH"), self.portal.id)
+            policy = RecheckPolicy(window_days=365 * 100, min_hours=0, age_fraction=0)
+        state = read_state(settings.get("ARCHIVE_PATH"), self.portal.id, now, policy.window_days)
+        self.archived_keys = state.archived_keys
+        self.validators = state.validators
+        self.since = settings.get("SINCE") or ""
+        self.mode, why = choose_mode(state, now, since=self.since, force_deep=settings.getbool("DEEP"),
+                                     deep_every_days=settings.getfloat("DEEP_EVERY_DAYS"))
+        self.rechecks = [] if self.probing else due_rechecks(state, now, policy)
+        self.max_listing_pages = settings.getint("MAX_LISTING_PAGES_SINCE" if self.since else "MAX_LISTING_PAGES")
+        self.stop_after_known_pages = settings.getint("STOP_AFTER_KNOWN_PAGES")
+        self.page_links, self.fresh_validators = {}, {}
+        if not self.probing:
+            logger.info("%s: %s run (%s), %d archived articles, %d re-checks due",
+                        self.portal.id, self.mode, why, len(self.archived_keys), len(self.rechecks))
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.probing:  # `vnarchive probe`: one listing page, one article
@@ -106,41 +132,74 @@ class PortalSpider(scrapy.Spider):
             return
         for section in self.portal.sections:
             yield self.listing_request(section.url)
-        for feed in self.portal.feeds:
-            yield self.feed_request(feed)
-        for sitemap in self.portal.sitemaps:
-            yield self.sitemap_request(sitemap)
-        yield self.robots_request()
+        for recheck in self.rechecks:
+            if (request := self.recheck_request(recheck)) is not None:
+                yield request
+        # A daily run trusts the listings; the other routes are for deep runs, or for portals
+        # that have nothing else.
+        thorough = self.mode != INCREMENTAL
+        if thorough or not self.portal.sections:
+            for feed in self.portal.feeds:
+                yield self.feed_request(feed)
+        if thorough or not (self.portal.sections or self.portal.feeds):
+            for sitemap in self.portal.sitemaps:
+                yield self.sitemap_request(sitemap)
+            yield self.robots_request()
 
     # --- listings ---------------------------------------------------------------------------
 
-    def listing_request(self, url: str, page: int = 1) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_listing, cb_kwargs={"page": page}, dont_filter=page == 1)
+    def listing_request(self, url: str, page: int = 1, known_pages: int = 0) -> scrapy.Request:
+        return self.conditional(scrapy.Request(url, callback=self.parse_listing, dont_filter=page == 1,
+                                               cb_kwargs={"page": page, "known_pages": known_pages}))
 
-    def parse_listing(self, response: Response, page: int = 1, **state: Any) -> Iterable[scrapy.Request]:
+    def parse_listing(self, response: Response, page: int = 1, known_pages: int = 0,
+                      **state: Any) -> Iterable[scrapy.Request]:
+        if self.not_modified(response):
+            return
         entries = self.listing_entries(response)
         self._count("listing_pages")
         self._count("links_found", len(entries))
+        self.remember_page(response, entries)
         requests = [r for entry in entries if (r := self.article_request(entry.url, entry.date_text, response.url))]
         if self.probing:
             yield from requests[:1]
             return
         yield from requests
-        # Paging stops where the archive already holds everything, not where a feed of this
-        # same run got there first.
-        unarchived = [entry for entry in entries if self.key(entry.url) not in self.archived_keys]
-        if page == 1:
+        if page == 1 and self.mode != INCREMENTAL:
             yield from self.announced_feed_requests(response)
-        if not entries:
-            logger.info("%s: listing page %d has no articles: %s", self.name, page, response.url)
-        elif not unarchived:
-            logger.info("%s: listing page %d brought nothing new; stop paging", self.name, page)
-        elif page >= self.max_listing_pages:
-            logger.warning("%s: stopped at MAX_LISTING_PAGES=%d", self.name, page)
-        else:
-            next_request = self.next_listing_request(response, page, entries, **state)
+        known_pages = self.known_pages(entries, known_pages)
+        if self.keep_paging(page, entries, known_pages):
+            next_request = self.next_listing_request(response, page, entries, known_pages=known_pages, **state)
             if next_request is not None:
                 yield next_request
+
+    def known_pages(self, entries: list[ListingEntry], before: int) -> int:
+        """Consecutive listing pages so far whose every article the archive held before this run
+        (not merely queued by a feed of this same run)."""
+        if any(self.key(entry.url) not in self.archived_keys for entry in entries):
+            return 0
+        return before + 1
+
+    def keep_paging(self, page: int, entries: list[ListingEntry], known_pages: int) -> bool:
+        """Whether to ask for the next listing page, by the run's mode."""
+        if not entries:
+            logger.info("%s: listing page %d has no articles", self.name, page)
+            return False
+        if page >= self.max_listing_pages:
+            logger.warning("%s: stopped at listing page %d (the limit of a %s run)", self.name, page, self.mode)
+            return False
+        if self.mode == SINCE:
+            return not self.all_older_than_since(entries)
+        if self.mode == INCREMENTAL and known_pages >= self.stop_after_known_pages:
+            logger.info("%s: listing page %d brought nothing new; stop paging", self.name, page)
+            return False
+        return True
+
+    def all_older_than_since(self, entries: list[ListingEntry]) -> bool:
+        """True when the page shows dates and all of them are before --since: the walk is done."""
+        days = [self.listing_day(entry.date_text) for entry in entries]
+        shown = [day for day in days if day]
+        return bool(shown) and max(shown) < self.since
 
     def listing_entries(self, response: Response) -> list[ListingEntry]:
         """Article links in listing items; links that look like articles when no item matches."""
@@ -171,8 +230,8 @@ class PortalSpider(scrapy.Spider):
         """Page+1 by a link with its number, else by an ASP.NET postback, else by a "next" link."""
         url = self.next_listing_url(response, page)
         if url:
-            return self.listing_request(url, page + 1)
-        return self.postback_request(response, page)
+            return self.listing_request(url, page + 1, state.get("known_pages", 0))
+        return self.postback_request(response, page, state.get("known_pages", 0))
 
     def next_listing_url(self, response: Response, page: int) -> str | None:
         """The link to page+1: by its page number in the URL, else by its text (», Tiếp, rel=next)."""
@@ -188,7 +247,7 @@ class PortalSpider(scrapy.Spider):
                 return response.urljoin(href)
         return None
 
-    def postback_request(self, response: Response, page: int) -> scrapy.Request | None:
+    def postback_request(self, response: Response, page: int, known_pages: int = 0) -> scrapy.Request | None:
         """ASP.NET pagers post the page's form back with the pager as __EVENTTARGET and `Page$N`
         as __EVENTARGUMENT; replaying that form (with its __VIEWSTATE and __EVENTVALIDATION)
         is what a browser does, without running the page's script."""
@@ -202,12 +261,13 @@ class PortalSpider(scrapy.Spider):
             return None
         self._count("postbacks")
         data = {"__EVENTTARGET": chosen.target, "__EVENTARGUMENT": chosen.argument}
-        return form2request(form[0], data, click=False).to_scrapy(callback=self.parse_listing, cb_kwargs={"page": page + 1})
+        return form2request(form[0], data, click=False).to_scrapy(
+            callback=self.parse_listing, cb_kwargs={"page": page + 1, "known_pages": known_pages})
 
     # --- feeds, robots.txt, sitemaps ----------------------------------------------------------
 
     def feed_request(self, url: str) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_feed, errback=self.discovery_failed)
+        return self.conditional(scrapy.Request(url, callback=self.parse_feed, errback=self.discovery_failed))
 
     def announced_feed_requests(self, response: Response) -> Iterable[scrapy.Request]:
         for href in discovery.announced_feeds(response):
@@ -216,15 +276,19 @@ class PortalSpider(scrapy.Spider):
                 yield self.feed_request(url)
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+        if self.not_modified(response):
+            return
         if not discovery.is_feed(response.headers.get("Content-Type", b"").decode("latin-1"), response.body):
             logger.warning("%s: %s is not a feed", self.name, response.url)
             return
         links = discovery.feed_links(response.body)
         self._count("feed_links", len(links))
         self._count("links_found", len(links))
-        for link in links:
-            url = canonical_url(response.urljoin(link.url))
-            if self.is_own(url) and (request := self.article_request(url, link.date_text, response.url)):
+        entries = [ListingEntry(canonical_url(response.urljoin(link.url)), link.date_text) for link in links]
+        entries = [entry for entry in entries if self.is_own(entry.url)]
+        self.remember_page(response, entries)
+        for entry in entries:
+            if request := self.article_request(entry.url, entry.date_text, response.url):
                 yield request
 
     def robots_request(self) -> scrapy.Request:
@@ -238,9 +302,12 @@ class PortalSpider(scrapy.Spider):
                 yield self.sitemap_request(url)
 
     def sitemap_request(self, url: str, depth: int = 0) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.discovery_failed, cb_kwargs={"depth": depth})
+        return self.conditional(scrapy.Request(url, callback=self.parse_sitemap, errback=self.discovery_failed,
+                                               cb_kwargs={"depth": depth}))
 
     def parse_sitemap(self, response: Response, depth: int = 0) -> Iterable[scrapy.Request]:
+        if self.not_modified(response):
+            return
         kind, links = discovery.read_sitemap(response.body)
         if kind == "sitemapindex" and depth < MAX_SITEMAP_DEPTH:
             for link in links:
@@ -250,8 +317,10 @@ class PortalSpider(scrapy.Spider):
             articles = [link for link in links if self.is_own(link.url) and self.selectors.is_article_url(link.url)]
             self._count("sitemap_links", len(articles))
             self._count("links_found", len(articles))
-            for link in articles:
-                if request := self.article_request(canonical_url(link.url), link.date_text, response.url):
+            entries = [ListingEntry(canonical_url(link.url), link.date_text) for link in articles]
+            self.remember_page(response, entries)
+            for entry in entries:
+                if request := self.article_request(entry.url, entry.date_text, response.url):
                     yield request
         else:
             logger.warning("%s: %s is not a sitemap", self.name, response.url)
@@ -259,6 +328,39 @@ class PortalSpider(scrapy.Spider):
     def discovery_failed(self, failure) -> None:
         """A missing feed or sitemap is worth a line in the log, not an error of the run."""
         logger.info("%s: %s", self.name, failure.getErrorMessage())
+
+    # --- conditional requests -------------------------------------------------------------
+
+    def conditional(self, request: scrapy.Request) -> scrapy.Request:
+        """Ask only for a change, when an earlier run stored the page's validators."""
+        etag, modified = self.validators.get(request.url, ("", ""))
+        return _with_validators(request, etag, modified, [304]) if (etag or modified) else request
+
+    def not_modified(self, response: Response) -> bool:
+        """A 304: the page is as it was when all its articles were archived; nothing new there."""
+        if response.status != 304:
+            return False
+        self._count("listing_unchanged")
+        logger.debug("%s: not modified: %s", self.name, response.url)
+        return True
+
+    def remember_page(self, response: Response, entries: list[ListingEntry]) -> None:
+        """The articles a discovery page showed, and its validators, for the next run."""
+        self.page_links[response.url] = {self.key(entry.url) for entry in entries}
+        etag = response.headers.get("ETag", b"").decode("latin-1")
+        modified = response.headers.get("Last-Modified", b"").decode("latin-1")
+        if (etag or modified) and response.request.method == "GET":
+            self.fresh_validators[response.url] = (etag, modified)
+
+    def settled_validators(self, archived_now: set[str]) -> list[dict[str, str]]:
+        """Validators worth keeping: of pages whose every article is now archived. A page with an
+        article that failed must be read again next time, not answered by a 304."""
+        checked_at = clock.now_iso()
+        return [
+            {"url": url, "portal": self.portal.id, "etag": etag, "last_modified": modified, "checked_at": checked_at}
+            for url, (etag, modified) in self.fresh_validators.items()
+            if self.page_links.get(url, set()) <= archived_now
+        ]
 
     # --- articles ---------------------------------------------------------------------------
 
@@ -269,6 +371,9 @@ class PortalSpider(scrapy.Spider):
             self.dates_shown[key] = listing_date  # a feed found it first; the listing shows the date
         if key in self.archived_keys or key in self.queued_keys:
             return None
+        if self.since and (day := self.listing_day(listing_date)) and day < self.since:
+            self._count("older_than_since")
+            return None
         self.queued_keys.add(key)
         return self.fetch_article(url, listing_date, listing_url)
 
@@ -277,6 +382,31 @@ class PortalSpider(scrapy.Spider):
             url, callback=self.parse_article,
             cb_kwargs={"listing_date": listing_date, "listing_url": listing_url},
         )
+
+    def listing_day(self, date_text: str) -> str:
+        """The day (YYYY-MM-DD) a listing, feed or sitemap showed, or ''."""
+        found = parse_date(date_text, now=clock.now()) if date_text else None
+        return found.value.date().isoformat() if found else ""
+
+    def recheck_request(self, recheck: Recheck) -> scrapy.Request | None:
+        """An archived article asked for again: its own callback reads a new version, a 304 or a
+        404/410 becomes an ArticleCheck."""
+        request = self.fetch_article(recheck.url, recheck.listing_date, "")
+        if request is None:
+            return None
+        self.queued_keys.add(recheck.url_key)
+        request = _with_validators(request, recheck.etag, recheck.last_modified, RECHECK_STATUSES)
+        return request.replace(callback=self.parse_recheck, dont_filter=True, cb_kwargs={
+            "then": request.callback, "then_kwargs": request.cb_kwargs, "recheck": recheck})
+
+    def parse_recheck(self, response: Response, then, then_kwargs: dict, recheck: Recheck):
+        self._count("rechecked")
+        if response.status in RECHECK_STATUSES:
+            if response.status != 304:
+                self._count(f"gone_{response.status}")
+            yield ArticleCheck(self.portal.id, recheck.url_key, recheck.url, response.status, clock.now_iso())
+            return
+        yield from then(response, **then_kwargs)
 
     def parse_article(self, response: Response, listing_date: str = "", listing_url: str = ""):
         self._count("articles_fetched")
@@ -288,7 +418,7 @@ class PortalSpider(scrapy.Spider):
         return PageCapture(
             portal=self.portal.id, url=cited, status=response.status, body=response.body,
             headers=_headers(response), fetched_at=clock.now_iso(),
-            fetched_url=response.url if response.url != cited else "", **meta,
+            fetched_url=response.url if response.url != cited else "", record=response.meta.get(WARC_RECORD), **meta,
         )
 
     def key(self, url: str) -> str:
@@ -315,6 +445,15 @@ class PortalSpider(scrapy.Spider):
 
     def _count(self, stat: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"vnarchive/{self.portal.id}/{stat}", count)
+
+
+def _with_validators(request: scrapy.Request, etag: str, modified: str, statuses: list[int]) -> scrapy.Request:
+    headers = dict(request.headers.to_unicode_dict())
+    if etag:
+        headers["If-None-Match"] = etag
+    if modified:
+        headers["If-Modified-Since"] = modified
+    return request.replace(headers=headers, meta={**request.meta, "handle_httpstatus_list": statuses})
 
 
 def _page_number(url: str) -> int | None:

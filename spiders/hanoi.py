@@ -34,7 +34,8 @@ class HanoiSpider(PortalSpider):
         formdata = {**zone, "PageIndex": str(page + 1), "DataIds[]": shown}
         return scrapy.FormRequest(
             response.urljoin(MORE_ITEMS_PATH), formdata=formdata, callback=self.parse_listing,
-            cb_kwargs={"page": page + 1, "zone": zone, "shown": shown}, dont_filter=True,
+            cb_kwargs={"page": page + 1, "zone": zone, "shown": shown, "known_pages": state.get("known_pages", 0)},
+            dont_filter=True,
         )
 
     def _zone(self, response: Response) -> dict[str, str]:

@@ -19,7 +19,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.urls import canonical_url
-from spiders.base import PortalSpider
+from spiders.base import ListingEntry, PortalSpider
 
 logger = logging.getLogger(__name__)
 
@@ -36,29 +36,32 @@ class ReactApiSpider(PortalSpider):
 
     platform = "react_api"
 
-    def listing_request(self, url: str, page: int = 1) -> scrapy.Request:
+    def listing_request(self, url: str, page: int = 1, known_pages: int = 0) -> scrapy.Request:
         query = parse_qs(urlsplit(url).query)
         params = {
             "categoryId": query.get("categoryId", [""])[0], "page": page,
             "size": query.get("size", [DEFAULT_PAGE_SIZE])[0],
         }
         api_url = self._site(url) + LIST_PATH + "?" + urlencode(params)
-        return scrapy.Request(api_url, callback=self.parse_api_listing, cb_kwargs={"section": url, "page": page})
+        return self.conditional(scrapy.Request(api_url, callback=self.parse_api_listing,
+                                               cb_kwargs={"section": url, "page": page, "known_pages": known_pages}))
 
-    def parse_api_listing(self, response: Response, section: str, page: int):
+    def parse_api_listing(self, response: Response, section: str, page: int, known_pages: int = 0):
+        if self.not_modified(response):
+            return
         data = json.loads(response.text)
         self._count("listing_pages")
         items = data.get("content") or []
         self._count("links_found", len(items))
-        new = 0
-        for item in items:
-            public = canonical_url(self._site(section) + PUBLIC_ARTICLE_PATH.format(slug=item["slug"], id=item["id"]))
-            request = self.article_request(public, item.get("publishedDate", ""), section)
-            if request is not None:
-                new += 1
+        entries = [ListingEntry(canonical_url(self._site(section) + PUBLIC_ARTICLE_PATH.format(slug=item["slug"], id=item["id"])),
+                                item.get("publishedDate", "")) for item in items]
+        self.remember_page(response, entries)
+        for entry in entries:
+            if request := self.article_request(entry.url, entry.date_text, section):
                 yield request
-        if new and page < int(data.get("totalPages") or 0) and page < self.max_listing_pages:
-            yield self.listing_request(section, page + 1)
+        known_pages = self.known_pages(entries, known_pages)
+        if page < int(data.get("totalPages") or 0) and self.keep_paging(page, entries, known_pages):
+            yield self.listing_request(section, page + 1, known_pages)
 
     def fetch_article(self, url: str, listing_date: str, listing_url: str) -> scrapy.Request | None:
         """The public page is an empty shell: fetch the article's JSON from the site's API instead."""

@@ -162,15 +162,16 @@ def test_search_index_follows_the_articles(crawled_archive):
     assert hits and all(isinstance(h["title"], str) for h in hits)
 
 
-def test_a_second_run_while_one_holds_the_lock_exits_3(tmp_path, replica):
+def test_a_second_run_while_one_holds_the_lock_exits_0_and_writes_nothing(tmp_path, replica):
     db = tmp_path / "archive.db"
     with open(f"{db}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         lock.write("12345")
         lock.flush()
         result = run_vnarchive("crawl", "--db", str(db), "--replica", replica.base_url)
-    assert result.returncode == 3
-    assert "another run holds" in result.stderr
+    assert result.returncode == 0
+    assert "another run holds" in result.stderr and "12345" in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["archive.db.lock"]
 
 
 def test_an_unknown_portal_is_a_usage_error(tmp_path):
