@@ -334,12 +334,14 @@ def probe(portal_ids, replica_url, as_json) -> None:
 @click.option("--articles", "total_articles", type=click.IntRange(min=1),
               help="Serve this many articles in all: the hand-written ones and generated ones spread over the portals "
                    "(default: 3 generated for each portal without hand-written ones).")
-def replica(port: int, today, total_articles) -> None:
+@click.option("--edition", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="2: the same portals a day later (new, edited and removed articles; listings shifted).")
+def replica(port: int, today, total_articles, edition: int) -> None:
     """Serve the offline replica of the portals on 127.0.0.1 (foreground)."""
     from crawler.replica import serve_forever
 
     try:
-        serve_forever(port, today.date() if today else None, total_articles=total_articles)
+        serve_forever(port, today.date() if today else None, total_articles=total_articles, edition=edition)
     except ValueError as error:  # fewer articles than the hand-written corpus
         raise click.BadParameter(str(error), param_hint="--articles") from None
 

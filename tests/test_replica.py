@@ -395,6 +395,9 @@ def test_two_replicas_serve_identical_bytes(server):
             first, second = fetch(server, url), fetch(other, url)
             assert first[2] == second[2], url
             assert first[1]["ETag"] == second[1]["ETag"]
+            # Only platforms that answer conditional GETs send validators on their pages.
+            platform = PLATFORMS[PORTALS_BY_ID[HOSTS[urlsplit(url).hostname]].platform]
+            assert (first[1]["ETag"] is not None) == platform.conditional_get, url
 
 
 def test_today_comes_from_the_argument_or_the_environment(monkeypatch):

@@ -334,6 +334,8 @@ def test_module_entry_point_takes_a_total_number_of_articles(monkeypatch):
     calls = []
     monkeypatch.setattr(entry_point, "serve_forever", lambda *args, **kwargs: calls.append((args, kwargs)))
     entry_point.main(["--port", "0", "--articles", "1000"])
-    assert calls == [((0, None), {"page_size": None, "total_articles": 1000})]
+    assert calls == [((0, None), {"page_size": None, "total_articles": 1000, "edition": 1})]
+    entry_point.main(["--port", "0", "--edition", "2"])
+    assert calls[-1] == ((0, None), {"page_size": None, "total_articles": None, "edition": 2})
     with pytest.raises(SystemExit):
         entry_point.main(["--articles", "10"])  # fewer than the hand-written articles

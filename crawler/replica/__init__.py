@@ -7,6 +7,9 @@ hand-written ones of `articles.yml` plus generated ones (synthetic.py) for every
 has none, or as many as a benchmark asks for (`total_articles`). Everything is deterministic:
 the same corpus, parameters and `today` give the same bytes at every start.
 
+Edition 2 is the same portals a day later (new, edited and removed articles, see editions.py), for
+testing incremental crawls; `today` always names edition 1's day.
+
     with ReplicaServer(today=date(2026, 11, 23)) as replica:
         # GET http://127.0.0.1:{replica.port}/Pages/Tin-tuc-su-kien.aspx  with  Host: hanam.gov.vn
         ...
@@ -18,19 +21,22 @@ from datetime import date
 from functools import cache
 
 from .corpus import Attachment, CorpusArticle, CorpusError, Image, load_corpus
+from .editions import EditionChanges, edition_today
 from .portals import HOSTS, PORTALS_BY_ID
-from .served import DEFAULT_SYNTHETIC_PER_PORTAL, bare_site, replica_articles
+from .served import DEFAULT_SYNTHETIC_PER_PORTAL, edition_changes, replica_articles
 from .server import ReplicaServer, resolve_today, serve_forever
-from .sites import PLATFORMS, Site
+from .sites import PLATFORMS, Site, bare_site
 
 __all__ = [
     "HOSTS",
     "Attachment",
     "CorpusArticle",
     "CorpusError",
+    "EditionChanges",
     "Image",
     "ReplicaServer",
     "article_url",
+    "edition_changes",
     "expected_published_at",
     "listing_urls",
     "load_corpus",
@@ -40,7 +46,8 @@ __all__ = [
 
 
 def article_url(article: CorpusArticle) -> str:
-    """The real https URL of the article's page, e.g. https://hanam.gov.vn/Pages/2018-8-1/Toa-dam-…-k3x9qa.aspx."""
+    """The real https URL of the article's page, e.g. https://hanam.gov.vn/Pages/2018-8-1/Toa-dam-…-k3x9qa.aspx.
+    The same in every edition: an edited article keeps its URL."""
     return f"https://{PORTALS_BY_ID[article.portal].host}{bare_site(article.portal).article_path(article)}"
 
 
@@ -51,14 +58,15 @@ def listing_urls(
     today: date | None = None,
     synthetic_per_portal: int = DEFAULT_SYNTHETIC_PER_PORTAL,
     total_articles: int | None = None,
+    edition: int = 1,
 ) -> list[str]:
     """The real https URLs of every listing page of the portal's section, page 1 first, for a replica
-    started with the same arguments (`today` as ReplicaServer resolves it).
+    started with the same arguments (`today` as ReplicaServer resolves it: edition 1's day).
 
     hanoi has only its section URL: further items come from POSTs to /api/NewsZone/NewsZone,
     which have no URL of their own.
     """
-    return _site(portal_id, page_size, resolve_today(today), synthetic_per_portal, total_articles).listing_urls()
+    return _site(portal_id, page_size, resolve_today(today), synthetic_per_portal, total_articles, edition).listing_urls()
 
 
 def expected_published_at(article: CorpusArticle) -> str | None:
@@ -76,7 +84,9 @@ def expected_published_at(article: CorpusArticle) -> str | None:
 
 
 @cache
-def _site(portal_id: str, page_size: int | None, today: date, synthetic_per_portal: int, total_articles: int | None) -> Site:
+def _site(
+    portal_id: str, page_size: int | None, today: date, synthetic_per_portal: int, total_articles: int | None, edition: int
+) -> Site:
     portal = PORTALS_BY_ID[portal_id]
-    articles = replica_articles(today, synthetic_per_portal, total_articles)
-    return PLATFORMS[portal.platform](portal, articles, today=today, page_size=page_size)
+    articles = replica_articles(today, synthetic_per_portal, total_articles, edition=edition, page_size=page_size)
+    return PLATFORMS[portal.platform](portal, articles, today=edition_today(today, edition), page_size=page_size)

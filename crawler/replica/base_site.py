@@ -18,7 +18,19 @@ from .corpus import Attachment, CorpusArticle, Image
 from .naming import base64_junk, key_hash
 from .portals import Portal
 from .render import render
-from .web import JPEG, PLACEHOLDER_JPEG, RSS, Request, Response, html_response, method_not_allowed, redirect, text_response
+from .web import (
+    JPEG,
+    PLACEHOLDER_JPEG,
+    RSS,
+    Request,
+    Response,
+    answer_conditionally,
+    html_response,
+    method_not_allowed,
+    redirect,
+    text_response,
+    without_validators,
+)
 
 # Two articles a page gives every portal several listing pages from a small corpus.
 DEFAULT_PAGE_SIZE = 2
@@ -66,6 +78,9 @@ class Site:
     platform: ClassVar[str]
     # What the article page's date line shows; decides expected_published_at.
     date_precision: ClassVar[Precision]
+    # Whether its pages carry ETag and Last-Modified and answer conditional GETs with 304. Many
+    # dynamic ASP.NET sites send neither and always answer 200 (static files are validated everywhere).
+    conditional_get: ClassVar[bool]
     default_page_size: ClassVar[int] = DEFAULT_PAGE_SIZE
     case_insensitive_paths: ClassVar[bool] = False  # IIS matches paths and parameter names in any case
     admin_path: ClassVar[str] = "/admin/"  # the one path robots.txt disallows
@@ -151,12 +166,24 @@ class Site:
         return None
 
     def respond(self, request: Request) -> Response:
-        """Any request for this site, including the paths every site has."""
+        """Any request for this site, including the paths every site has; conditional GETs as the platform answers them."""
         path = request.path.lower() if self.case_insensitive_paths else request.path
+        static = self.static_file(path)
+        if static:  # the web server's own file handler: it validates whatever the CMS does
+            return answer_conditionally(request, static)
+        response = self.dynamic_page(request, path)
+        return answer_conditionally(request, response) if self.conditional_get else without_validators(response)
+
+    def static_file(self, path: str) -> Response | None:
+        """robots.txt or a picture, or None."""
         if path == "/robots.txt":
             return self.robots()
         if path in self.image_paths:
             return Response(200, PLACEHOLDER_JPEG, JPEG)
+        return None
+
+    def dynamic_page(self, request: Request, path: str) -> Response:
+        """What the CMS answers: pages, feeds, APIs, postbacks, and its 404 page."""
         if request.method == "POST":
             response = self.route_post(request, path)
             return response or method_not_allowed("GET, HEAD")
@@ -205,10 +232,10 @@ class Site:
         )
 
     def article_page(self, article: CorpusArticle) -> Response:
-        """An article's page, Last-Modified at its publication time."""
+        """An article's page, Last-Modified at its publication or last edit."""
         return self.render_page(
             "article.html",
-            last_modified=article.published,
+            last_modified=article.last_modified,
             title=self.document_title(article.title),
             crumbs=self.crumbs(article),
             article=article,
@@ -216,9 +243,9 @@ class Site:
         )
 
     def rss_feed(self, articles: Sequence[CorpusArticle], *, title: str) -> Response:
-        """An RSS 2.0 feed of `articles` in the given order (templates/rss.xml)."""
+        """An RSS 2.0 feed of `articles` in the given order (templates/rss.xml), Last-Modified at its newest change."""
         text = render("rss.xml", site=self, portal=self.portal, title=title, items=articles)
-        return Response(200, text.encode("utf-8"), RSS)
+        return Response(200, text.encode("utf-8"), RSS, newest_change(articles))
 
     def feed_link(self, article: CorpusArticle) -> str:
         """An article's <link> in the site's feed."""
@@ -320,6 +347,11 @@ class Site:
                 raise ValueError(f"{self.portal.id}: articles {index[key].key} and {article.key} get the same URL")
             index[key] = article
         return index
+
+
+def newest_change(articles: Sequence[CorpusArticle]) -> datetime | None:
+    """When the newest change among `articles` happened (None for none): a feed's or sitemap's Last-Modified."""
+    return max((article.last_modified for article in articles), default=None)
 
 
 def positive_int(values: list[str] | None, default: int = 1) -> int:

@@ -61,6 +61,19 @@ class CorpusArticle:
     date_line: bool  # False: the article page prints no date at all
     body: tuple[str | Image, ...]
     attachments: tuple[Attachment, ...]
+    # Set only when an editor changed the article after publishing it (the replica's later editions):
+    first_title: str = ""  # the title it was published under, when corrected since
+    edited: datetime | None = None  # when it was last changed, Vietnam time
+
+    @property
+    def slug_title(self) -> str:
+        """The title the article's URL is made from: the first one, since CMSs keep a URL when the title is corrected."""
+        return self.first_title or self.title
+
+    @property
+    def last_modified(self) -> datetime:
+        """When the article last changed: its last edit, else its publication."""
+        return self.edited or self.published
 
     @property
     def images(self) -> tuple[Image, ...]:

@@ -27,6 +27,7 @@ class DotNetNuke(Site):
 
     platform = "dnn"
     date_precision = "second"
+    conditional_get = False  # DotNetNuke renders every page anew, without validators
     case_insensitive_paths = True
     home_path = "/Default.aspx?tabid=36"
     response_headers = (("Server", "Microsoft-IIS/8.5"), ("X-Powered-By", "ASP.NET"))

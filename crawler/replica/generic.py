@@ -31,7 +31,7 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from . import datefmt
-from .base_site import Precision, Site, positive_int
+from .base_site import Precision, Site, newest_change, positive_int
 from .corpus import Attachment, CorpusArticle
 from .naming import id_in_range, key_hash, lower_slug
 from .render import render
@@ -391,6 +391,7 @@ class GenericCms(Site):
 
     platform = "generic"
     date_precision = "date"  # danvan's; other layouts say theirs (precision_for)
+    conditional_get = True  # nginx/Apache in front of a classic CMS
 
     @classmethod
     def layout_of(cls, portal_id: str) -> Layout:
@@ -415,7 +416,7 @@ class GenericCms(Site):
     def article_path(cls, article: CorpusArticle) -> str:
         layout = cls.layout_of(article.portal)
         number = id_in_range(f"{article.portal}-article", article.key, low=10000, high=1000000)
-        return f"{layout.article_dir or layout.section_path}/{lower_slug(article.title)}-{number}.html"
+        return f"{layout.article_dir or layout.section_path}/{lower_slug(article.slug_title)}-{number}.html"
 
     def listing_path(self, page: int) -> str:
         section = self.layout.section_path
@@ -466,16 +467,17 @@ class GenericCms(Site):
         return {year: list(group) for year, group in groupby(self.articles, key=lambda article: article.published.year)}
 
     def sitemap_index(self) -> Response:
-        years = [(year, articles[0].published) for year, articles in self.articles_by_year().items()]
-        return self._xml("generic/sitemap_index.xml", years=years)
+        """One sitemap a year, each with the time of its newest change."""
+        years = [(year, newest_change(articles)) for year, articles in self.articles_by_year().items()]
+        return self._xml("generic/sitemap_index.xml", newest_change(self.articles), years=years)
 
     def year_sitemap(self, year: int) -> Response | None:
         articles = self.articles_by_year().get(year)
-        return self._xml("generic/sitemap.xml", items=articles) if articles else None
+        return self._xml("generic/sitemap.xml", newest_change(articles), items=articles) if articles else None
 
-    def _xml(self, template: str, **context: object) -> Response:
+    def _xml(self, template: str, last_modified: datetime | None, **context: object) -> Response:
         text = render(template, site=self, portal=self.portal, **context)
-        return Response(200, text.encode("utf-8"), XML)
+        return Response(200, text.encode("utf-8"), XML, last_modified)
 
     # --- requests ------------------------------------------------------------------------------------
 
@@ -505,6 +507,7 @@ class PostdateCms(GenericCms):
 
     platform = "postdate_cms"
     date_precision = POSTDATE.date_precision
+    conditional_get = True
 
     @classmethod
     def layout_of(cls, portal_id: str) -> Layout:

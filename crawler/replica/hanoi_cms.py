@@ -25,6 +25,7 @@ class HanoiCms(Site):
 
     platform = "hanoi_cms"
     date_precision = "minute"
+    conditional_get = False  # the city's CMS renders every page anew, without validators
     catname: ClassVar[str] = "tin-tuc-su-kien-noi-bat"
     api_path: ClassVar[str] = "/api/NewsZone/NewsZone"
     static_host: ClassVar[str] = "https://static.hanoi.gov.vn"
@@ -38,7 +39,7 @@ class HanoiCms(Site):
 
     @classmethod
     def article_path(cls, article: CorpusArticle) -> str:
-        return f"/{cls.catname}/{lower_slug(article.title)}-{cls.article_id(article)}.htm"
+        return f"/{cls.catname}/{lower_slug(article.slug_title)}-{cls.article_id(article)}.htm"
 
     def listing_path(self, page: int) -> str:
         """Only page 1 has a URL; later pages are POSTs to the API (see `more_items`)."""

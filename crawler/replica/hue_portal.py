@@ -21,6 +21,7 @@ class HuePortal(Site):
 
     platform = "hue_portal"
     date_precision = "second"
+    conditional_get = True
     case_insensitive_paths = True
     response_headers = (("Server", "Microsoft-IIS/8.5"), ("X-Powered-By", "ASP.NET"))
     section_gd: ClassVar[str] = "1"

@@ -38,6 +38,7 @@ class Liferay(Site):
 
     platform = "liferay"
     date_precision = "minute"
+    conditional_get = True  # Liferay's ETag filter
     admin_path = "/c/portal/login"
     response_headers = LIFERAY_HEADERS
     section_path: ClassVar[str] = "/tin-tuc-su-kien"
@@ -51,7 +52,7 @@ class Liferay(Site):
 
     @classmethod
     def article_path(cls, article: CorpusArticle) -> str:
-        return f"{cls.section_path}/-/view_content/{cls.content_id(article)}-{lower_slug(article.title)}.html"
+        return f"{cls.section_path}/-/view_content/{cls.content_id(article)}-{lower_slug(article.slug_title)}.html"
 
     def lookup_key(self, article: CorpusArticle) -> str:
         return str(self.content_id(article))
@@ -73,7 +74,7 @@ class Liferay(Site):
         titles: dict[str, str] = {}
         taken: set[str] = set()
         for article in reversed(self.articles):  # oldest first: the first to publish keeps the bare slug
-            slug = base = lower_slug(article.title)
+            slug = base = lower_slug(article.slug_title)
             suffix = 0
             while slug in taken:
                 suffix += 1
@@ -149,7 +150,7 @@ class Liferay(Site):
         """The same page under either URL; <title> is `{title} - {section} - {site}`."""
         return self.render_page(
             "article.html",
-            last_modified=article.published,
+            last_modified=article.last_modified,
             title=f"{article.title} - {self.portal.section_name} - {self.portal.site_name}",
             crumbs=self.crumbs(article),
             article=article,

@@ -30,6 +30,7 @@ class ReactApi(Site):
 
     platform = "react_api"
     date_precision = "second"
+    conditional_get = True  # the API server behind nginx
     category_id: ClassVar[str] = "65f1c0a2b3d4e5f60718293a"
     category_type: ClassVar[str] = "tin-tuc-su-kien"
     api_list_path: ClassVar[str] = "/api/blogs"
@@ -41,7 +42,7 @@ class ReactApi(Site):
 
     @classmethod
     def article_path(cls, article: CorpusArticle) -> str:
-        return f"/blogs/{lower_slug(article.title)}-{cls.blog_id(article)}"
+        return f"/blogs/{lower_slug(article.slug_title)}-{cls.blog_id(article)}"
 
     def lookup_key(self, article: CorpusArticle) -> str:
         return self.blog_id(article)
@@ -77,7 +78,7 @@ class ReactApi(Site):
         article = self.find(match["id"]) if match else None
         if article is None:
             return None
-        return self.render_page("shell.html", last_modified=article.published, title=article.title, article=article)
+        return self.render_page("shell.html", last_modified=article.last_modified, title=article.title, article=article)
 
     def route_post(self, request: Request, path: str) -> Response | None:
         return method_not_allowed("GET, HEAD") if path.startswith("/api/") else None
@@ -108,7 +109,7 @@ class ReactApi(Site):
         article = self.find(match["id"]) if match else None
         if article is None:
             return api_error(404, "Not Found", "Blog not found")
-        return json_response(self.blog_detail(article))
+        return json_response(self.blog_detail(article), last_modified=article.last_modified)
 
     def api_list(self, request: Request) -> Response:
         """One page of the category, newest first."""
@@ -138,7 +139,7 @@ class ReactApi(Site):
         images = article.images
         return {
             "id": self.blog_id(article),
-            "slug": lower_slug(article.title),
+            "slug": lower_slug(article.slug_title),
             "title": article.title,
             "description": article.lead,
             "publishedDate": self.published_date(article),
@@ -150,7 +151,7 @@ class ReactApi(Site):
         """The article API: the body as HTML, author and source as fields."""
         return {
             "id": self.blog_id(article),
-            "slug": lower_slug(article.title),
+            "slug": lower_slug(article.slug_title),
             "title": article.title,
             "description": article.lead,
             "content": render("react_api/content.html", site=self, article=article).strip(),

@@ -5,21 +5,21 @@ generated ones, so that a crawl of the replica finds articles on every portal. F
 `total_articles=N` serves exactly N: the hand-written corpus, then generated articles dealt
 round-robin over every portal that publishes by `today`.
 
-Generated articles are settled against the site that serves them: the seconds of the
-publication time are kept only where the page shows seconds, and an article whose URL id
-would clash with an earlier one on the same portal (ids are hashes of the key folded into a
-range) gets the next key.
+Generated articles are settled against the site that serves them (sites.settled): seconds kept
+only where the page shows them, and each on a URL of its own.
+
+Edition 2 (the same portals a day later, editions.py) is made from edition 1's list.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from functools import cache
 
 from .corpus import CorpusArticle, load_corpus, newest_first
-from .portals import PORTALS, PORTALS_BY_ID, Portal
-from .sites import PLATFORMS, Site
+from .editions import EditionChanges, check_edition, second_edition
+from .portals import PORTALS, PORTALS_BY_ID
+from .sites import bare_site, settled  # bare_site: callers import it from here too
 from .synthetic import can_publish, generate_articles
 
 DEFAULT_SYNTHETIC_PER_PORTAL = 3
@@ -27,15 +27,27 @@ DEFAULT_SYNTHETIC_PER_PORTAL = 3
 
 @cache
 def replica_articles(
-    today: date, synthetic_per_portal: int = DEFAULT_SYNTHETIC_PER_PORTAL, total_articles: int | None = None
+    today: date,
+    synthetic_per_portal: int = DEFAULT_SYNTHETIC_PER_PORTAL,
+    total_articles: int | None = None,
+    *,
+    edition: int = 1,
+    page_size: int | None = None,
 ) -> list[CorpusArticle]:
-    """Every article the replica serves as of `today`, newest first. Cached: do not mutate the list."""
+    """Every article the replica serves in `edition`, newest first; `today` is always edition 1's day.
+    `page_size` matters to edition 2 only (see edition_changes). Cached: do not mutate the list."""
+    check_edition(edition)
+    if edition == 2:
+        changes = edition_changes(
+            today, synthetic_per_portal=synthetic_per_portal, total_articles=total_articles, page_size=page_size
+        )
+        return changes.applied_to(replica_articles(today, synthetic_per_portal, total_articles))
     corpus = load_corpus()
     counts = generated_counts(today, synthetic_per_portal, total_articles)
     generated = [
         article
         for portal_id, count in counts.items()
-        for article in _settled(PORTALS_BY_ID[portal_id], generate_articles(PORTALS_BY_ID[portal_id], count, today=today), corpus)
+        for article in settled(PORTALS_BY_ID[portal_id], generate_articles(PORTALS_BY_ID[portal_id], count, today=today), corpus)
     ]
     return sorted(corpus + generated, key=newest_first)
 
@@ -58,28 +70,13 @@ def generated_counts(today: date, synthetic_per_portal: int, total_articles: int
 
 
 @cache
-def bare_site(portal_id: str) -> Site:
-    """The portal's site with no articles: what it makes of an article (URL, date precision) without serving it."""
-    portal = PORTALS_BY_ID[portal_id]
-    return PLATFORMS[portal.platform](portal, (), today=date(2000, 1, 1))
-
-
-def _settled(portal: Portal, articles: list[CorpusArticle], corpus: list[CorpusArticle]) -> list[CorpusArticle]:
-    """The articles as the portal's pages show them, each on a URL of its own."""
-    site = bare_site(portal.id)
-    taken = {site.lookup_key(article) for article in corpus if article.portal == portal.id}
-    settled = []
-    for article in articles:
-        shows_seconds = site.precision_for(article) == "second"
-        article = replace(
-            article,
-            published=article.published if shows_seconds else article.published.replace(second=0),
-            published_has_seconds=shows_seconds,
-        )
-        key, retry = article.key, 1
-        while site.lookup_key(article) in taken:
-            article = replace(article, key=f"{key}-r{retry}")
-            retry += 1
-        taken.add(site.lookup_key(article))
-        settled.append(article)
-    return settled
+def edition_changes(
+    today: date,
+    *,
+    synthetic_per_portal: int = DEFAULT_SYNTHETIC_PER_PORTAL,
+    total_articles: int | None = None,
+    page_size: int | None = None,
+) -> EditionChanges:
+    """What edition 2 changes in the edition 1 that these arguments serve on `today`. `page_size` is the
+    listing's (None: each platform's): the shifted portals get that many new articles. Cached."""
+    return second_edition(replica_articles(today, synthetic_per_portal, total_articles), today, page_size=page_size)

@@ -2,7 +2,8 @@
 
 The crawler connects to 127.0.0.1:PORT and sends the real `Host` (e.g. `hanam.gov.vn`);
 the server picks the portal's site by that header. Responses are HTTP/1.1 with
-Content-Length (Scrapy keeps connections alive) and depend only on the articles and `today`.
+Content-Length (Scrapy keeps connections alive) and depend only on the articles, `today` and the
+edition (1: the portals on `today`; 2: the same portals a day later, see editions.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import sys
 import threading
 import traceback
+from dataclasses import replace
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Sequence
@@ -18,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import datefmt
 from .corpus import CorpusArticle
+from .editions import articles_in_edition, edition_today
 from .portals import HOSTS
 from .served import DEFAULT_SYNTHETIC_PER_PORTAL, replica_articles
 from .sites import Site, build_sites
@@ -31,7 +34,8 @@ IDLE_TIMEOUT_SECONDS = 60  # close kept-alive connections nobody uses
 
 
 def resolve_today(today: date | None = None) -> date:
-    """The date page headers show: the argument, else $VNARCHIVE_REPLICA_TODAY (YYYY-MM-DD), else the real today."""
+    """Edition 1's day, the date its page headers show: the argument, else $VNARCHIVE_REPLICA_TODAY (YYYY-MM-DD),
+    else the real today. Edition 2 shows the next day."""
     if today is not None:
         return today
     configured = os.environ.get(TODAY_ENV, "").strip()
@@ -41,25 +45,30 @@ def resolve_today(today: date | None = None) -> date:
 class Replica:
     """Every portal's site over one list of articles, and dispatch by hostname.
 
-    `articles` given: exactly those are served. Otherwise the hand-written corpus plus generated
-    articles (`synthetic_per_portal` for each portal without a hand-written one, or round-robin
-    up to `total_articles` in all): see served.replica_articles.
+    `articles` given: those are edition 1 (edition 2 is made from them). Otherwise the hand-written
+    corpus plus generated articles (`synthetic_per_portal` for each portal without a hand-written
+    one, or round-robin up to `total_articles` in all): see served.replica_articles. `today` is
+    edition 1's day; edition 2's pages show the next.
     """
 
     def __init__(
         self,
         *,
         today: date,
+        edition: int = 1,
         page_size: int | None = None,
         articles: Sequence[CorpusArticle] | None = None,
         synthetic_per_portal: int = DEFAULT_SYNTHETIC_PER_PORTAL,
         total_articles: int | None = None,
     ):
         self.today = today
+        self.edition = edition
         if articles is None:
-            articles = replica_articles(today, synthetic_per_portal, total_articles)
+            articles = replica_articles(today, synthetic_per_portal, total_articles, edition=edition, page_size=page_size)
+        else:
+            articles = articles_in_edition(articles, today, edition, page_size=page_size)
         self.articles: Sequence[CorpusArticle] = articles
-        self.sites: dict[str, Site] = build_sites(articles, today=today, page_size=page_size)
+        self.sites: dict[str, Site] = build_sites(articles, today=edition_today(today, edition), page_size=page_size)
 
     def respond(self, request: Request) -> Response:
         """The response for a request; unknown hosts (and defunct portals) get a plain 404."""
@@ -68,13 +77,7 @@ class Replica:
             return text_response("unknown host", status=404)
         site = self.sites[portal_id]
         response = site.respond(request)
-        return Response(
-            response.status,
-            response.body,
-            response.content_type,
-            response.last_modified,
-            site.response_headers + response.headers,
-        )
+        return replace(response, headers=site.response_headers + response.headers)
 
 
 class ReplicaRequestHandler(BaseHTTPRequestHandler):
@@ -120,22 +123,28 @@ class ReplicaRequestHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         host = (self.headers.get("Host") or "").strip().lower().split(":")[0].rstrip(".")
         target = urlsplit(self.path)
-        return Request(self.command, host, unquote(target.path) or "/", target.query, body)
+        return Request(
+            self.command, host, unquote(target.path) or "/", target.query, body,
+            if_none_match=self.headers.get("If-None-Match", ""), if_modified_since=self.headers.get("If-Modified-Since", ""),
+        )
 
     def _send(self, response: Response, *, send_body: bool) -> None:
+        """Status, headers and body; a 304 has no body, so no Content-Type or Content-Length either."""
         headers = dict(response.headers)
         self._server_software = headers.pop("Server", self.server_version)
+        not_modified = response.status == 304
         self.send_response(response.status)
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        if response.status == 200:
+        if not not_modified:
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+        if response.validators and response.status in (200, 304):
             self.send_header("ETag", response.etag)
-        if response.last_modified is not None:
-            self.send_header("Last-Modified", datefmt.http_date(response.last_modified))
+            if response.last_modified is not None:
+                self.send_header("Last-Modified", datefmt.http_date(response.last_modified))
         self.end_headers()
-        if send_body:
+        if send_body and not not_modified:
             self.wfile.write(response.body)
 
     def version_string(self) -> str:
@@ -157,21 +166,26 @@ class _ReplicaHTTPServer(ThreadingHTTPServer):
 
 
 class ReplicaServer:
-    """The replica on 127.0.0.1; port 0 picks a free port. Use as a context manager or start()/stop()."""
+    """The replica on 127.0.0.1; port 0 picks a free port. Use as a context manager or start()/stop().
+
+    `today` is edition 1's day (resolve_today); `edition=2` serves the same portals a day later.
+    """
 
     def __init__(
         self,
         port: int = 0,
         *,
         today: date | None = None,
+        edition: int = 1,
         page_size: int | None = None,
         articles: Sequence[CorpusArticle] | None = None,
         synthetic_per_portal: int = DEFAULT_SYNTHETIC_PER_PORTAL,
         total_articles: int | None = None,
     ):
         self.today = resolve_today(today)
+        self.edition = edition
         self.replica = Replica(
-            today=self.today, page_size=page_size, articles=articles,
+            today=self.today, edition=edition, page_size=page_size, articles=articles,
             synthetic_per_portal=synthetic_per_portal, total_articles=total_articles,
         )
         self._httpd = _ReplicaHTTPServer((LISTEN_ADDRESS, port), ReplicaRequestHandler)
@@ -210,13 +224,14 @@ class ReplicaServer:
 
 
 def serve_forever(
-    port: int, today: date | None = None, *, page_size: int | None = None, total_articles: int | None = None
+    port: int, today: date | None = None, *, page_size: int | None = None, total_articles: int | None = None, edition: int = 1
 ) -> None:
     """Serve in the foreground (`vnarchive replica`, `python -m crawler.replica`) until Ctrl-C.
 
     `total_articles` N serves N articles in all (benchmarks); None the default replica.
+    `edition` 2 serves the portals a day after `today` (editions.py).
     """
-    server = ReplicaServer(port, today=today, page_size=page_size, total_articles=total_articles)
+    server = ReplicaServer(port, today=today, edition=edition, page_size=page_size, total_articles=total_articles)
     print(f"replica serving {len(server.replica.sites)} portals on {server.base_url}", flush=True)
     try:
         server.serve_forever()

@@ -23,6 +23,7 @@ class SharePointMinistry(Site):
 
     platform = "sharepoint_ministry"
     date_precision = "minute"
+    conditional_get = False  # SharePoint publishing pages: neither ETag nor Last-Modified
     case_insensitive_paths = True
     admin_path = "/_layouts/"
     home_path = "/Pages/default.aspx"

@@ -42,6 +42,7 @@ class SharePointTanDan(Site):
 
     platform = "sharepoint_tandan"
     date_precision = "minute"
+    conditional_get = False  # SharePoint publishing pages: neither ETag nor Last-Modified
     case_insensitive_paths = True
     admin_path = "/_layouts/"
     home_path = "/Pages/default.aspx"
@@ -54,7 +55,7 @@ class SharePointTanDan(Site):
     @classmethod
     def article_path(cls, article: CorpusArticle) -> str:
         day = article.published
-        words = slug_words(article.title, max_words=cls.slug_word_count)
+        words = slug_words(article.slug_title, max_words=cls.slug_word_count)
         slug = "-".join([words[0][:1].upper() + words[0][1:], *words[1:]]) if words else "Bai-viet"
         return f"/Pages/{day.year}-{day.month}-{day.day}/{slug}-{base36_token(article.key, length=6)}.aspx"
 

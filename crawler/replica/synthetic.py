@@ -50,6 +50,7 @@ PRESS = {"hanoi": "Báo Hànộimới", "hochiminhcity": "Báo Sài Gòn Giải 
 PROVINCIAL_TITLES = ("{Loc} {h}", "{unit} {h}", "{H} trên địa bàn {loc}", "{H} tại {commune}, {loc}")
 CENTRAL_TITLES = {"danvan": "{short}: {H}", "tuyengiaodanvan": "{H} ở {short}"}
 TITLE_DRAWS = 30  # draws before a title taken by an earlier article gets a series number
+OFFICE_HOURS = (7, 8, 8, 9, 9, 10, 10, 11, 14, 14, 15, 15, 16)  # when a later edition's articles of the day appear
 SLOT = re.compile(r"\{([^{}]+)\}")
 NUMBER_RANGE = re.compile(r"^(\d+)-(\d+)$")
 
@@ -361,6 +362,12 @@ def article_key(portal_id: str, index: int) -> str:
     return f"gen-{portal_id.replace('_', '-')}-{index}"
 
 
+def dated_article_key(portal_id: str, day: date, number: int) -> str:
+    """`gen-hungyen-20261123-0`: the key of a later edition's article published on `day`. Its day
+    and number can never read as one index of article_key, nor as a settled `-r1` retry."""
+    return f"gen-{portal_id.replace('_', '-')}-{day:%Y%m%d}-{number}"
+
+
 def generate_article(portal: Portal, index: int, *, today: date, taken_titles: set[str] | None = None) -> CorpusArticle | None:
     """Article number `index` (0 = newest) of the portal as of `today`; None when the portal has not started publishing.
 
@@ -369,9 +376,25 @@ def generate_article(portal: Portal, index: int, *, today: date, taken_titles: s
     first, last = publishing_window(portal, today)
     if first > last:
         return None
-    bank = phrases()
     rng = random.Random(f"vnarchive-replica\x1f{portal.id}\x1f{index}")
     published = _published(portal, index, first, last, rng)
+    return _written(portal, article_key(portal.id, index), str(index), published, rng, taken_titles)
+
+
+def generate_article_on(portal: Portal, day: date, number: int, *, taken_titles: set[str] | None = None) -> CorpusArticle:
+    """Article `number` of those the portal publishes on `day`, in office hours: what a later edition
+    of the replica adds. Seeded by the day, so it does not depend on the articles before it."""
+    rng = random.Random(f"vnarchive-replica\x1f{portal.id}\x1f{day.isoformat()}\x1f{number}")
+    published = datetime.combine(day, time(rng.choice(OFFICE_HOURS), rng.randrange(60), rng.randrange(60)), tzinfo=VIETNAM_TZ)
+    return _written(portal, dated_article_key(portal.id, day, number), str(number), published, rng, taken_titles)
+
+
+def _written(
+    portal: Portal, key: str, picture_number: str, published: datetime, rng: random.Random, taken_titles: set[str] | None
+) -> CorpusArticle:
+    """The article published at `published`, its text drawn from `rng`; `picture_number` tells its picture from
+    others of the same topic and day."""
+    bank = phrases()
     event = published.date() - timedelta(days=rng.choice((0, 0, 1, 1, 2)))
     place = place_of(portal) if portal.locality else rng.choice(provincial_places(published.date() > MERGER_EVE))
     topic = bank.topics[DAN_VAN] if _dan_van_only(portal) or rng.random() < 0.35 else \
@@ -382,14 +405,14 @@ def generate_article(portal: Portal, index: int, *, today: date, taken_titles: s
     body: list[str | Image] = list(_body(topic, published.year, slots, bank, rng))
     if rng.random() < 0.55:
         caption = fill(rng.choice(topic.captions), slots, rng)
-        body.insert(rng.choice((0, 1)), Image(file=f"{topic.image}-{published:%Y%m%d}-{index}.jpg", caption=caption))
+        body.insert(rng.choice((0, 1)), Image(file=f"{topic.image}-{published:%Y%m%d}-{picture_number}.jpg", caption=caption))
     source, source_date = _source(portal, place, published, rng)
     attachments = ()
     if rng.random() < 0.1:
         number = rng.randint(12, 480)
         attachments = (Attachment(name=f"Kế hoạch số {number}/KH-UBND", file=f"ke-hoach-{number}-kh-ubnd.pdf"),)
     return CorpusArticle(
-        key=article_key(portal.id, index),
+        key=key,
         portal=portal.id,
         category=topic.category,
         title=title,

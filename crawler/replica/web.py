@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -36,13 +37,16 @@ def parse_params(text: str, *, lower_keys: bool = False) -> dict[str, list[str]]
 
 @dataclass(frozen=True)
 class Request:
-    """One request: method, Host without port, path (percent-decoded) and raw query and body."""
+    """One request: method, Host without port, path (percent-decoded), raw query and body, and the
+    conditional headers as sent (empty when absent)."""
 
     method: str
     host: str
     path: str
     query_string: str = ""
     body: bytes = b""
+    if_none_match: str = ""
+    if_modified_since: str = ""
 
     def query(self, *, lower_keys: bool = False) -> dict[str, list[str]]:
         """The query parameters."""
@@ -55,13 +59,18 @@ class Request:
 
 @dataclass(frozen=True)
 class Response:
-    """What the server sends back; ETag and Content-Length are computed from `body`."""
+    """What the server sends back; ETag and Content-Length are computed from `body`.
+
+    A 304 keeps the body of the 200 it stands for, so that its ETag is that body's; the server
+    sends no body with it.
+    """
 
     status: int
     body: bytes
     content_type: str = HTML
     last_modified: datetime | None = None
     headers: tuple[tuple[str, str], ...] = field(default=())
+    validators: bool = True  # send ETag and Last-Modified with a 200 or 304 (False: a page of a site that sends none)
 
     @property
     def etag(self) -> str:
@@ -69,15 +78,52 @@ class Response:
         return '"' + hashlib.sha256(self.body).hexdigest()[:24] + '"'
 
 
+def without_validators(response: Response) -> Response:
+    """The response as a dynamic page of a site that sends no validators: no ETag, no Last-Modified."""
+    return replace(response, last_modified=None, validators=False)
+
+
+def answer_conditionally(request: Request, response: Response) -> Response:
+    """304 Not Modified when a GET or HEAD shows the client already has this 200 response, else the response.
+
+    If-None-Match wins when sent (a list, `*`, weak `W/` tags compared as strong ones, as GET allows);
+    otherwise If-Modified-Since not older than Last-Modified.
+    """
+    if request.method not in ("GET", "HEAD") or response.status != 200 or not response.validators:
+        return response
+    if request.if_none_match:
+        current = _etag_matches(request.if_none_match, response.etag)
+    else:
+        current = _not_modified_since(request.if_modified_since, response.last_modified)
+    return replace(response, status=304) if current else response
+
+
+def _etag_matches(if_none_match: str, etag: str) -> bool:
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+def _not_modified_since(if_modified_since: str, last_modified: datetime | None) -> bool:
+    if not if_modified_since or last_modified is None:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False  # an unreadable date is ignored, as servers do
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=timezone.utc)
+    return last_modified <= since
+
+
 def html_response(text: str, *, status: int = 200, last_modified: datetime | None = None) -> Response:
     """An HTML page."""
     return Response(status, text.encode("utf-8"), HTML, last_modified)
 
 
-def json_response(data: Any, *, status: int = 200) -> Response:
+def json_response(data: Any, *, status: int = 200, last_modified: datetime | None = None) -> Response:
     """A JSON document, UTF-8 as the real API sends it (no \\u escapes)."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return Response(status, text.encode("utf-8"), JSON)
+    return Response(status, text.encode("utf-8"), JSON, last_modified)
 
 
 def text_response(text: str, *, status: int = 200, content_type: str = TEXT) -> Response:
