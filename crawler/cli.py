@@ -72,7 +72,7 @@ def run_crawl(db_path: str, portal_ids: list[str], *, hostmap: list[str], strict
     """One crawl run of several portals in one process; returns the run's summary."""
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.runs import DISK_FULL_STAT, run_totals
+    from crawler.runs import DISK_FULL_STAT, is_disk_full, run_totals
     from spiders.portals import PORTAL_SPIDERS
 
     archive, run_id, warc_file = _open_run(db_path, portal_ids)
@@ -91,9 +91,16 @@ def run_crawl(db_path: str, portal_ids: list[str], *, hostmap: list[str], strict
         disk_full = bool(stats.get(DISK_FULL_STAT))
         if disk_full:
             totals["outcome"] = "disk_full"
-        archive.update_run(run_id, **totals)
-        archive.checkpoint()
+        try:
+            archive.update_run(run_id, **totals)
+            archive.checkpoint()
+        except Exception as error:
+            if not is_disk_full(error):
+                raise
+            disk_full = True
         archive.close()
+    if disk_full:
+        click.echo(f"disk full: the run stopped; what was committed before is intact ({db_path})", err=True)
     return {"run_id": run_id, **totals, "portals": {row["portal"]: row["outcome"] for row in rows},
             "exit_code": EXIT_DISK_FULL if disk_full else _exit_code(rows, len(portal_ids))}
 

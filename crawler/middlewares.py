@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler import clock
+from crawler.runs import stopping_when_disk_full
 from crawler.warc import acquire_writer, release_writer, run_location
 
 # request.meta key under which the response's record pointer travels to the spider.
@@ -24,6 +25,7 @@ class WarcCaptureMiddleware:
             raise NotConfigured("a probe writes nothing")
         self.directory, self.name = run_location(settings)
         self.writer = None
+        self.crawler = crawler
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -31,18 +33,21 @@ class WarcCaptureMiddleware:
         return cls(crawler)
 
     def process_response(self, request, response, spider=None):
-        if self.writer is None:
-            self.writer = acquire_writer(self.directory, self.name)
-        request.meta[WARC_RECORD] = self.writer.write_response(
-            url=response.url, status=response.status, headers=_pairs(response.headers), body=response.body,
-            fetched_at=clock.now(), request_method=request.method, request_headers=_pairs(request.headers),
-            request_body=request.body,
-        )
-        return response
+        with stopping_when_disk_full(self.crawler):
+            if self.writer is None:
+                self.writer = acquire_writer(self.directory, self.name)
+            request.meta[WARC_RECORD] = self.writer.write_response(
+                url=response.url, status=response.status, headers=_pairs(response.headers), body=response.body,
+                fetched_at=clock.now(), request_method=request.method, request_headers=_pairs(request.headers),
+                request_body=request.body,
+            )
+            return response
+        raise IgnoreRequest(f"not kept (disk full): {response.url}")
 
     def spider_closed(self, spider):
         if self.writer is not None:
-            release_writer(self.writer)
+            with stopping_when_disk_full(self.crawler):
+                release_writer(self.writer)
             self.writer = None
 
 

@@ -10,7 +10,7 @@ from scrapy.exceptions import DropItem
 from crawler.extract import extract_capture
 from crawler.items import ArticleCheck, ArticleRecord, PageCapture
 from crawler.registry import get_topic, load_registry
-from crawler.runs import is_disk_full, stop_for_disk_full
+from crawler.runs import stopping_when_disk_full
 from crawler.store import Archive
 from crawler.warc import run_location, sync_writer
 
@@ -75,8 +75,10 @@ class StorePipeline:
         return cls(crawler)
 
     def open_spider(self, spider=None):
-        self.archive = Archive(self.path)
-        self.archive.sync_portals(self.portals.values())  # also when run as a bare `scrapy crawl`
+        with stopping_when_disk_full(self.crawler):
+            self.archive = Archive(self.path)
+            if not self.crawler.settings.getint("VNARCHIVE_RUN_ID"):  # a bare `scrapy crawl`
+                self.archive.sync_portals(self.portals.values())
 
     def close_spider(self, spider=None):
         self.flush()
@@ -96,14 +98,10 @@ class StorePipeline:
         if not self.pending or self.archive is None:
             return
         batch, self.pending = self.pending, []
-        try:
+        counts = {}
+        with stopping_when_disk_full(self.crawler):
             sync_writer(*self.warc_location)
             counts = self.archive.save_articles(batch, self.portals)
-        except Exception as error:
-            if not is_disk_full(error):
-                raise
-            stop_for_disk_full(self.crawler, error)
-            return
         # One crawler crawls one portal, so the whole batch is that portal's.
         for outcome, count in counts.items():
             self.crawler.stats.inc_value(f"vnarchive/{batch[0].portal}/{outcome}", count)

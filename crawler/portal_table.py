@@ -1,6 +1,7 @@
 """`vnarchive portals`: every registry portal beside what the archive holds from it.
 
-An operator reads it to see which portal has gone quiet; a researcher to see which provinces
+An operator reads it to see which portal has gone quiet or broke in its last run (listings
+without links, articles without dates: crawler/runs.py); a researcher to see which provinces
 the archive covers, before and after the 2025 merger.
 """
 
@@ -11,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from crawler.registry import Registry
+from crawler.runs import PORTAL_COUNTERS, health_problems
 
 COLUMNS = (
     ("id", "portal"), ("province", "province"), ("province_2025", "after 2025"), ("platform", "platform"),
     ("status", "status"), ("verified", "verified"), ("articles", "articles"), ("newest", "newest"),
-    ("last_ok_run", "last ok run"),
+    ("last_ok_run", "last ok run"), ("last_run", "last run"), ("health", "health"),
 )
 NUMERIC = frozenset({"articles"})
 
@@ -31,6 +33,9 @@ def portal_rows(registry: Registry, db_path: str | Path | None) -> list[dict[str
             "articles": held.get(p.id, {}).get("articles", 0),
             "newest": held.get(p.id, {}).get("newest"),
             "last_ok_run": held.get(p.id, {}).get("last_ok_run"),
+            "last_run": held.get(p.id, {}).get("last_run"),
+            "broken": held.get(p.id, {}).get("last_run") == "broken",
+            "health": held.get(p.id, {}).get("health", ""),
         }
         for p in registry.portals
     ]
@@ -78,6 +83,12 @@ def _archive_figures(path: Path) -> dict[str, dict[str, Any]]:
         for portal, finished in connection.execute(
                 "SELECT portal, max(finished_at) FROM portal_runs WHERE outcome = 'ok' GROUP BY portal"):
             figures.setdefault(portal, {})["last_ok_run"] = finished
+        connection.row_factory = sqlite3.Row
+        for row in connection.execute(
+                "SELECT * FROM portal_runs WHERE rowid IN (SELECT max(rowid) FROM portal_runs GROUP BY portal)"):
+            counts = {name: row[name] or 0 for name in PORTAL_COUNTERS}
+            problems = health_problems(counts) if row["outcome"] == "broken" else []
+            figures.setdefault(row["portal"], {}).update(last_run=row["outcome"], health="; ".join(problems))
     except sqlite3.OperationalError:  # an archive without these tables yet
         pass
     finally:

@@ -19,6 +19,8 @@ import os
 import sqlite3
 import sys
 from collections import Counter
+from contextlib import contextmanager
+from typing import Iterator
 
 from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
@@ -80,9 +82,22 @@ def is_disk_full(error: BaseException) -> bool:
     return isinstance(error, sqlite3.OperationalError) and "disk is full" in str(error)
 
 
+@contextmanager
+def stopping_when_disk_full(crawler) -> Iterator[None]:
+    """Around every write of a crawl: a full disk stops the portal's crawl instead of failing it
+    page by page; any other error goes on up."""
+    try:
+        yield
+    except Exception as error:
+        if not is_disk_full(error):
+            raise
+        stop_for_disk_full(crawler, error)
+
+
 def stop_for_disk_full(crawler, error: BaseException) -> None:
     """Nothing more can be kept: stop this portal's crawl; the run exits with its own code."""
-    logger.critical("disk full, stopping: %s", error)
+    if not crawler.stats.get_value(DISK_FULL_STAT):
+        logger.critical("disk full, stopping: %s", error)
     crawler.stats.set_value(DISK_FULL_STAT, 1)
     if crawler.engine is not None and crawler.engine.spider is not None:
         deferred_from_coro(crawler.engine.close_spider_async(reason="disk_full"))
@@ -103,6 +118,10 @@ class RunRecorder:
         return cls(crawler)
 
     def spider_opened(self, spider):
+        with stopping_when_disk_full(self.crawler):
+            self._open_rows(spider)
+
+    def _open_rows(self, spider):
         self.started_at = clock.now_iso()
         archive = Archive(self.path)
         if self.owns_run:
@@ -115,6 +134,10 @@ class RunRecorder:
         archive.close()
 
     def spider_closed(self, spider, reason):
+        with stopping_when_disk_full(self.crawler):
+            self._close_rows(spider, reason)
+
+    def _close_rows(self, spider, reason):
         row = self.portal_row(spider, reason)
         archive = Archive(self.path)
         if reason == "finished":

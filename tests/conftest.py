@@ -7,6 +7,7 @@ every date assertion is exact.
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -19,6 +20,16 @@ from crawler.replica import ReplicaServer
 TODAY = date(2026, 11, 23)
 FROZEN_NOW = "2026-11-23T10:00:00+07:00"
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def rows(db, sql="SELECT * FROM articles", params=()) -> list[dict]:
+    """Query an archive file: a list of dicts."""
+    connection = sqlite3.connect(db)
+    connection.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in connection.execute(sql, params)]
+    finally:
+        connection.close()
 
 
 @pytest.fixture(scope="session")

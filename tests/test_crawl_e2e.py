@@ -17,20 +17,11 @@ from crawler.replica import (
     replica_articles,
 )
 from crawler.text import clean_line
-from tests.conftest import TODAY, run_vnarchive
+from tests.conftest import TODAY, rows, run_vnarchive
 
 CRAWLED_PORTALS = {p.id for p in load_registry().crawlable()}
 # House style of the DNN portal: a lead prefixed "(Vinhlong.gov.vn) –" names the portal as source.
 HOUSE_SOURCE = {"vinhlong": "Vinhlong.gov.vn"}
-
-
-def rows(db, sql="SELECT * FROM articles", params=()):
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in connection.execute(sql, params)]
-    finally:
-        connection.close()
 
 
 @pytest.fixture(scope="module")

@@ -31,8 +31,8 @@ def test_portals_table_shows_what_the_archive_holds(crawled_archive):
     result = run_vnarchive("portals", "--db", str(db))
     assert result.returncode == 0, result.stderr
     cells = {line.split()[0]: re.split(r"\s{2,}", line) for line in result.stdout.splitlines()[1:-1]}
-    portal, province, after, platform, status, verified, articles, newest, last_ok = cells["hanoi"]
-    assert (province, after, platform, verified, articles) == ("Hà Nội", "Hà Nội", "hanoi_cms", "no", "6")
+    portal, province, after, platform, status, verified, articles, newest, last_ok, last_run = cells["hanoi"]
+    assert (province, after, platform, verified, articles, last_run) == ("Hà Nội", "Hà Nội", "hanoi_cms", "no", "6", "ok")
     assert last_ok.startswith("2026-11-23")  # the frozen clock of the crawl
     assert cells["hanam"][4] == "moved → ninhbinh"
     assert result.stdout.splitlines()[-1].endswith("not verified against the live site")

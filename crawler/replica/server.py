@@ -164,6 +164,12 @@ class _ReplicaHTTPServer(ThreadingHTTPServer):
     request_queue_size = 1024
     replica: Replica
 
+    def handle_error(self, request, client_address) -> None:
+        """A crawler that hangs up (or is killed) mid-request is normal, not worth a traceback."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class ReplicaServer:
     """The replica on 127.0.0.1; port 0 picks a free port. Use as a context manager or start()/stop().

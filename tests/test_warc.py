@@ -1,0 +1,91 @@
+"""WARC files: records read back against their digests, and the tail a killed writer leaves."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from crawler.warc import OPEN_SUFFIX, RecordPointer, WarcError, WarcWriter, read_record, repair_open_files
+from tests.conftest import run_vnarchive
+
+FETCHED = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)
+BODY = "<html><body><h1>Hội nghị dân vận</h1>".encode() + b"x" * 5000
+
+
+def write(directory: Path, name: str, count: int = 3) -> tuple[WarcWriter, list[RecordPointer]]:
+    writer = WarcWriter(directory, name)
+    pointers = [
+        writer.write_response(url=f"https://hanam.gov.vn/Pages/a{i}.aspx", status=200,
+                              headers=[("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")],
+                              body=BODY + str(i).encode(), fetched_at=FETCHED, request_headers=[("Host", "hanam.gov.vn")])
+        for i in range(count)
+    ]
+    return writer, pointers
+
+
+def warcio_check(*files: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(Path(sys.executable).parent / "warcio"), "check", *map(str, files)],
+                          capture_output=True, text=True)
+
+
+def test_a_record_reads_back_as_it_was_fetched(tmp_path):
+    writer, pointers = write(tmp_path, "run.warc.gz")
+    stored = read_record(tmp_path, pointers[1])  # while the run writes: from the .open file
+    writer.close()
+    assert stored == read_record(tmp_path, pointers[1])
+    assert (stored.url, stored.status, stored.body) == ("https://hanam.gov.vn/Pages/a1.aspx", 200, BODY + b"1")
+    # The body is stored decoded: the encoding header is kept under another name, not applied again.
+    assert stored.headers["Content-Type"] == "text/html; charset=utf-8" and "Content-Encoding" not in stored.headers
+    assert stored.date == "2026-11-23T03:00:00.000000Z"
+    assert pointers[1].digest.startswith("sha1:")
+    assert warcio_check(tmp_path / "run.warc.gz").returncode == 0
+
+
+def test_a_record_that_does_not_match_its_digest_is_refused(tmp_path):
+    writer, pointers = write(tmp_path, "run.warc.gz")
+    writer.close()
+    wrong = RecordPointer(pointers[1].file, pointers[1].offset, pointers[1].length, pointers[0].digest)
+    with pytest.raises(WarcError, match="does not match"):
+        read_record(tmp_path, wrong)
+    with pytest.raises(WarcError, match="missing"):
+        read_record(tmp_path, RecordPointer("gone.warc.gz", 0, 10, pointers[0].digest))
+
+
+def test_a_killed_writers_partial_tail_is_set_aside(tmp_path):
+    writer, pointers = write(tmp_path, "run.warc.gz")
+    writer.close()
+    whole = (tmp_path / "run.warc.gz").read_bytes()
+    # What kill -9 leaves: whole records, then half of the next one, under the .open name.
+    (tmp_path / "dead.warc.gz.open").write_bytes(whole + whole[pointers[0].offset:pointers[0].offset + 300])
+    tails = repair_open_files(tmp_path)
+    assert [tail.name for tail in tails] == ["dead.warc.gz.tail"]
+    assert tails[0].stat().st_size == 300
+    assert (tmp_path / "dead.warc.gz").read_bytes() == whole
+    assert not list(tmp_path.glob(f"*{OPEN_SUFFIX}"))
+    assert warcio_check(tmp_path / "dead.warc.gz").returncode == 0
+    assert read_record(tmp_path, dataclasses.replace(pointers[2], file="dead.warc.gz")).body == BODY + b"2"
+
+
+def test_the_file_of_a_live_writer_is_left_alone(tmp_path):
+    writer, _ = write(tmp_path, "live.warc.gz")
+    assert repair_open_files(tmp_path) == []
+    assert (tmp_path / ("live.warc.gz" + OPEN_SUFFIX)).exists()
+    writer.close()
+    assert (tmp_path / "live.warc.gz").exists()
+
+
+def test_the_next_crawl_repairs_what_a_killed_run_left(tmp_path, replica):
+    writer, pointers = write(tmp_path / "warc", "run.warc.gz")
+    writer.close()
+    whole = (tmp_path / "warc" / "run.warc.gz").read_bytes()
+    (tmp_path / "warc" / "dead.warc.gz.open").write_bytes(whole + b"\x1f\x8b\x08\x00partial")
+    result = run_vnarchive("crawl", "--db", str(tmp_path / "archive.db"), "--replica", replica.base_url, "--portal", "hue")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "set aside in" in result.stderr and "dead.warc.gz.tail" in result.stderr
+    files = sorted((tmp_path / "warc").glob("*.warc.gz"))
+    assert len(files) == 3 and warcio_check(*files).returncode == 0
