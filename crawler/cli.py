@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,11 +55,14 @@ def main() -> None:
 @click.option("--topic", help="Keep only articles on this topic (a keyword set in crawler/topics.yml, e.g. dan-van).")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write the log here instead of stderr.")
 @click.option("--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
-def crawl(db_path, portal_ids, replica_url, hostmap, since, deep, recheck, topic, log_file, log_level) -> None:
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting of crawler/settings.py for this run (VALUE read as JSON when it parses).")
+def crawl(db_path, portal_ids, replica_url, hostmap, since, deep, recheck, topic, log_file, log_level, overrides) -> None:
     """Crawl the portals into the archive (the cron job). One run at a time per archive."""
     portals = _chosen_portals(portal_ids)
     _check_topic(topic)
-    options = {"since": since.date().isoformat() if since else "", "deep": deep, "recheck": recheck, "topic": topic}
+    options = {"since": since.date().isoformat() if since else "", "deep": deep, "recheck": recheck, "topic": topic,
+               "overrides": _setting_overrides(overrides)}
     with _run_lock(db_path):
         summary = run_crawl(db_path, [p.id for p in portals], hostmap=_hostmap(replica_url, hostmap),
                             strict=bool(replica_url), log_file=log_file, log_level=log_level, **options)
@@ -68,7 +72,7 @@ def crawl(db_path, portal_ids, replica_url, hostmap, since, deep, recheck, topic
 
 def run_crawl(db_path: str, portal_ids: list[str], *, hostmap: list[str], strict: bool, since: str = "",
               deep: bool = False, recheck: bool = False, topic: str | None = None, log_file: str | None = None,
-              log_level: str = "INFO") -> dict:
+              log_level: str = "INFO", overrides: dict | None = None) -> dict:
     """One crawl run of several portals in one process; returns the run's summary."""
     from scrapy.crawler import CrawlerProcess
 
@@ -77,7 +81,7 @@ def run_crawl(db_path: str, portal_ids: list[str], *, hostmap: list[str], strict
 
     archive, run_id, warc_file = _open_run(db_path, portal_ids)
     settings = _settings(db_path, run_id, warc_file, hostmap, strict, log_file, log_level,
-                         SINCE=since, DEEP=deep, RECHECK_KNOWN=recheck, TOPIC=topic or "")
+                         SINCE=since, DEEP=deep, RECHECK_KNOWN=recheck, TOPIC=topic or "", **(overrides or {}))
     process = CrawlerProcess(settings)
     crawlers = [process.create_crawler(PORTAL_SPIDERS[portal_id]) for portal_id in portal_ids]
     for crawler in crawlers:
@@ -152,6 +156,19 @@ def _settings(db_path, run_id, warc_file, hostmap, strict, log_file, log_level, 
         **({"LOG_FILE": log_file} if log_file else {}),
     }, priority="cmdline")
     return settings
+
+
+def _setting_overrides(pairs: tuple[str, ...]) -> dict:
+    overrides = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+            raise click.BadParameter(f"{pair!r}: expected NAME=VALUE with a Scrapy setting name", param_hint="--set")
+        try:
+            overrides[name] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[name] = value
+    return overrides
 
 
 def _exit_code(rows: list[dict], expected: int) -> int:

@@ -8,6 +8,7 @@ import time
 from scrapy.exceptions import DropItem
 
 from crawler.extract import extract_capture
+from crawler.workers import extract_elsewhere, worker_count
 from crawler.items import ArticleCheck, ArticleRecord, PageCapture
 from crawler.registry import get_topic, load_registry
 from crawler.runs import stopping_when_disk_full
@@ -18,24 +19,28 @@ logger = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
-    """PageCapture → ArticleRecord. A page that cannot be read is counted and dropped, never fatal."""
+    """PageCapture → ArticleRecord, in worker processes (crawler/workers.py). A page that cannot be
+    read is counted and dropped, never fatal."""
 
     def __init__(self, crawler):
         self.stats = crawler.stats
         self.registry = load_registry()
         topic = crawler.settings.get("TOPIC")
         self.topic = get_topic(topic) if topic else None
+        self.workers = worker_count(crawler.settings.getint("EXTRACT_WORKERS"))
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_item(self, item):
+    async def process_item(self, item):
         if not isinstance(item, PageCapture):
             return item
-        portal = self.registry.get(item.portal)
         try:
-            record = extract_capture(item, portal)
+            if self.workers:
+                record = await extract_elsewhere(item, self.workers)
+            else:
+                record = extract_capture(item, self.registry.get(item.portal))
         except Exception as error:  # a bad page must not stop the crawl
             self.stats.inc_value(f"vnarchive/{item.portal}/errors/extract")
             logger.exception("%s: could not extract %s", item.portal, item.url)

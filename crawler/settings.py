@@ -61,6 +61,9 @@ EXTENSIONS = {
     "crawler.runs.RunRecorder": 500,
 }
 
+# Extraction in worker processes: -1 one per core, 0 in the reactor thread (crawler/workers.py).
+EXTRACT_WORKERS = -1
+
 # The archive this crawl writes; one batch = one transaction, written when it is full or old.
 ARCHIVE_PATH = "archive.db"
 ARCHIVE_BATCH_SIZE = 50

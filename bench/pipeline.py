@@ -1,0 +1,139 @@
+"""The whole pipeline against its parts, on the replica with N articles; prints figures side by side.
+
+    .venv/bin/python bench/pipeline.py --articles 5000
+
+1. fetch only: `vnarchive crawl` with no item pipelines and no WARC (pages/s);
+2. plain trafilatura: `trafilatura.extract(with_metadata=True)` in one process over the same
+   article pages, fetched beforehand (pages/s);
+3. full: `vnarchive crawl` into a fresh archive, extraction in worker processes, WARC, store,
+   FTS (articles/s), with the peak memory of the crawl and all its processes, and CPU use;
+4. incremental: a second full crawl of the unchanged replica (requests, seconds).
+
+Politeness (download delay, AutoThrottle, 4 connections a host) is for real portals; the
+replica is local, so every crawl here runs with the same unthrottled settings (--set).
+A figure, not a test: nothing here fails on speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crawler.replica import ReplicaServer, article_url, replica_articles  # noqa: E402
+
+UNTHROTTLED = ["DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=false", "CONCURRENT_REQUESTS=64",
+               "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
+FETCH_ONLY = ['ITEM_PIPELINES={}', 'DOWNLOADER_MIDDLEWARES={}']
+FROZEN_NOW = "2026-11-23T10:00:00+07:00"
+
+
+def crawl(db: Path, replica_url: str, extra: list[str]) -> dict:
+    """One `vnarchive crawl`; seconds, peak memory (MiB, the process tree) and CPU seconds."""
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--replica", replica_url,
+               "--log-level", "WARNING", *[arg for pair in UNTHROTTLED + extra for arg in ("--set", pair)]]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "VNARCHIVE_NOW": FROZEN_NOW},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        time.sleep(0.1)
+    seconds = time.perf_counter() - started
+    if process.returncode not in (0, 4):
+        raise SystemExit(f"crawl failed ({process.returncode}): {process.stderr.read().decode()[-2000:]}")
+    cpu = os.times()
+    return {"seconds": seconds, "peak_mib": peak / 2**20, "cpu": cpu.children_user + cpu.children_system}
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/statm") as statm:
+                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                pending += [int(child) for child in children.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def last_run(db: Path) -> dict:
+    connection = sqlite3.connect(db)
+    requests, responses, new = connection.execute(
+        "SELECT requests, responses, new FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+    connection.close()
+    return {"requests": requests, "responses": responses, "new": new}
+
+
+def fetch_pages(replica: ReplicaServer, urls: list[str]) -> list[str]:
+    pages = []
+    for url in urls:
+        parts = urlsplit(url)
+        request = urllib.request.Request(replica.base_url + parts.path + (f"?{parts.query}" if parts.query else ""),
+                                         headers={"Host": parts.netloc})
+        with urllib.request.urlopen(request) as response:
+            pages.append(response.read().decode("utf-8", "replace"))
+    return pages
+
+
+def plain_trafilatura(pages: list[str]) -> float:
+    import trafilatura
+
+    started = time.perf_counter()
+    for page in pages:
+        trafilatura.extract(page, with_metadata=True)
+    return len(pages) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    args = parser.parse_args()
+    articles = replica_articles(ReplicaServer(0).today, total_articles=args.articles)
+    with ReplicaServer(0, total_articles=args.articles) as replica, tempfile.TemporaryDirectory() as folder:
+        html_urls = [article_url(a) for a in articles if a.portal != "tuyengiaodanvan"]  # its pages are a JS shell
+        pages = fetch_pages(replica, html_urls)
+        kib = sum(len(p.encode()) for p in pages) / len(pages) / 1024
+        trafilatura_rate = plain_trafilatura(pages)
+
+        fetch = crawl(Path(folder) / "fetch.db", replica.base_url, FETCH_ONLY)
+        fetch_rate = last_run(Path(folder) / "fetch.db")["responses"] / fetch["seconds"]
+
+        full_db = Path(folder) / "full.db"
+        cpu_before = os.times()
+        full = crawl(full_db, replica.base_url, [])
+        full_cpu = full["cpu"] - (cpu_before.children_user + cpu_before.children_system)
+        full_run = last_run(full_db)
+        full_rate = full_run["new"] / full["seconds"]
+        again = crawl(full_db, replica.base_url, [])
+        again_run = last_run(full_db)
+
+    print(f"replica: {len(articles)} articles, {os.cpu_count()} cores; article pages average {kib:.1f} KiB")
+    print(f"{'fetch only (pages/s)':<44} {fetch_rate:>10.1f}")
+    print(f"{'plain trafilatura, 1 process (pages/s)':<44} {trafilatura_rate:>10.1f}")
+    print(f"{'full crawl (articles/s)':<44} {full_rate:>10.1f}   ({full_run['new']} articles, "
+          f"{full_run['requests']} requests, {full['seconds']:.1f} s)")
+    print(f"{'  peak memory, all processes (MiB)':<44} {full['peak_mib']:>10.0f}")
+    print(f"{'  CPU busy (cores, of the wall time)':<44} {full_cpu / full['seconds']:>10.2f}")
+    print(f"{'full / fetch only':<44} {full_rate / fetch_rate:>10.2f}")
+    print(f"{'full / plain trafilatura':<44} {full_rate / trafilatura_rate:>10.2f}")
+    print(f"{'incremental run: requests (% of full)':<44} {again_run['requests']:>10} "
+          f"({100 * again_run['requests'] / full_run['requests']:.1f}%), {again['seconds']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

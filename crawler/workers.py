@@ -1,0 +1,55 @@
+"""Extraction off the reactor thread: a pool of worker processes shared by a run's crawlers.
+
+Scrapy runs one reactor thread; extraction (lxml, trafilatura, dates) is CPU-bound and would
+hold it, so that fetching waits on parsing and one core does all the work. Captures go to
+EXTRACT_WORKERS processes (default: one per core) and the reactor awaits the result.
+Workers are spawned, not forked: forking a process that runs a reactor and threads copies
+their locks in whatever state they are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from crawler.extract import extract_capture
+from crawler.items import ArticleRecord, PageCapture
+from crawler.registry import load_registry
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def worker_count(setting: int) -> int:
+    """EXTRACT_WORKERS: 0 extracts in the reactor thread; -1 (default) one worker per core."""
+    return (os.cpu_count() or 1) if setting < 0 else setting
+
+
+def shared_pool(workers: int) -> ProcessPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        atexit.register(_pool.shutdown, cancel_futures=True)
+    return _pool
+
+
+async def extract_elsewhere(capture: PageCapture, workers: int) -> ArticleRecord:
+    """The capture's record, from a worker. A worker that dies (a page that crashes lxml) costs
+    that page only: the pool is replaced for the pages after it."""
+    global _pool
+    pool = shared_pool(workers)
+    try:
+        return await asyncio.wrap_future(pool.submit(extract_by_portal_id, capture))
+    except BrokenProcessPool:
+        if _pool is pool:
+            _pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
+def extract_by_portal_id(capture: PageCapture) -> ArticleRecord:
+    """In a worker: the registry is loaded once per process (cached), not sent with every page."""
+    return extract_capture(capture, load_registry().get(capture.portal) if capture.portal else None)
