@@ -2,8 +2,9 @@
 
 One SQLite file in WAL mode, so Datasette can read while a crawl writes. Articles are keyed
 on the canonical URL key; each batch is written in one transaction, so a killed run leaves
-whole batches or nothing. Search runs on an FTS5 index (unicode61, remove_diacritics 2)
-over title, lead, body and a folded copy (no diacritics, đ→d) kept current by triggers.
+whole batches or nothing. Search runs on an FTS5 index (unicode61, remove_diacritics 0)
+over title, lead and body as written and a folded copy (no diacritics, đ→d), kept current by
+triggers; crawler/search.py queries it exactly or folded.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ import sqlite_utils
 
 from crawler.items import ArticleCheck, ArticleRecord
 from crawler.registry import Portal
+from crawler.search import FTS_COLUMNS, FTS_TOKENIZER
 
-FTS_COLUMNS = ["title", "lead", "body", "search_text"]
-FTS_TOKENIZER = "unicode61 remove_diacritics 2"
 BUSY_TIMEOUT_MS = 30_000
 
 ARTICLE_COLUMNS: dict[str, type] = {
@@ -88,7 +88,10 @@ class Archive:
         with self.db.conn:
             self._create_tables()
             self._add_new_columns()
-        if not self.db["articles_fts"].exists():
+        fts = self.db["articles_fts"]
+        if fts.exists() and FTS_TOKENIZER not in (fts.schema or ""):
+            self.db["articles"].disable_fts()  # an older index that folded diacritics itself: rebuild
+        if not fts.exists():
             self.db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize=FTS_TOKENIZER)
 
     def _create_tables(self) -> None:
