@@ -381,7 +381,9 @@ def serve(db_path: str, port: int, host: str) -> None:
 
 
 def _exec_datasette(db_path: str, host: str, port: int) -> None:
-    args = [sys.executable, "-m", "datasette", "serve", db_path, "--host", host, "--port", str(port)]
+    # Facet suggestions scan every column of a large table on each page: off.
+    args = [sys.executable, "-m", "datasette", "serve", db_path, "--host", host, "--port", str(port),
+            "--setting", "suggest_facets", "off"]
     if METADATA_FILE.exists():
         args += ["--metadata", str(METADATA_FILE)]
     click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C stops it)")

@@ -42,10 +42,10 @@ def test_a_snapshot_is_a_consistent_copy_ready_for_datasette_inspect(crawled_arc
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 5 MiB file system: a crawl of the replica fills it midway."""
+    """An 8 MiB file system: a crawl of the replica fills it midway."""
     mount_point = tmp_path / "disk"
     mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=5m", "tmpfs", str(mount_point)], capture_output=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount_point)], capture_output=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
     yield mount_point

@@ -20,7 +20,9 @@ import pytest
 from parsel import Selector
 
 from crawler.registry import load_registry
-from crawler.replica import HOSTS, ReplicaServer, article_url, expected_published_at, listing_urls, load_corpus
+from crawler.replica import (
+    HOSTS, ReplicaServer, article_url, expected_published_at, listing_urls, load_corpus, replica_articles,
+)
 from crawler.replica.generic import FEED_SIZE, KNOWN_LAYOUTS, POSTDATE, UNKNOWN_LAYOUTS, GenericCms, PostdateCms, layout_for
 from crawler.replica.liferay import Liferay
 from crawler.replica.portals import PORTALS_BY_ID
@@ -765,3 +767,62 @@ def test_the_tayninh_header_clock_is_a_date_time_span_outside_the_article():
     spans = html.css("span[id*=DateTime]")
     assert len(spans) == 2 and text_of(spans[0]) == "Thứ Hai, 23/11/2026"
     assert text_of(html.css("div.de-newsCent span[id*=DateTime]")) == site.article_date(site.articles[0])
+
+
+# --- page weight (chrome.py): real portal pages weigh 40-80 KB, mostly chrome ----------------------
+
+KB = 1000
+
+
+def page_sizes(server: ReplicaServer, urls) -> dict[str, int]:
+    sizes = {}
+    for url in urls:
+        status, _, body = fetch(server, url)
+        assert status == 200, url
+        sizes[url] = len(body)
+    return sizes
+
+
+def assert_article_weights(sizes: dict[str, int]) -> None:
+    light = {url: size for url, size in sizes.items() if not 40 * KB <= size <= 80 * KB}
+    assert not light, light
+    assert max(sizes.values()) - min(sizes.values()) > 15 * KB  # varying from page to page
+    assert len(set(sizes.values())) > len(sizes) // 2
+
+
+def all_listing_urls(**kwargs) -> list[str]:
+    return [url for portal_id in PORTALS_BY_ID for url in listing_urls(portal_id, today=TODAY, **kwargs)]
+
+
+def test_every_article_page_weighs_40_to_80_kb_and_listings_at_least_25_kb(server):
+    articles = replica_articles(TODAY)
+    assert_article_weights(page_sizes(server, [article_url(article) for article in articles]))
+    listings = page_sizes(server, all_listing_urls())
+    assert listings and min(listings.values()) >= 25 * KB, min(listings.items(), key=lambda item: item[1])
+
+
+def test_page_weights_hold_for_a_large_replica():
+    articles = replica_articles(TODAY, total_articles=1000)
+    with ReplicaServer(0, today=TODAY, total_articles=1000) as large:
+        assert_article_weights(page_sizes(large, [article_url(article) for article in articles[::7]]))
+        listings = page_sizes(large, all_listing_urls(total_articles=1000)[::5])
+        assert min(listings.values()) >= 25 * KB
+
+
+def test_page_weight_is_the_same_at_every_start(server):
+    url = article_url(load_corpus()[0])
+    _, _, first = fetch(server, url)
+    with ReplicaServer(0, today=TODAY) as again:
+        _, _, second = fetch(again, url)
+    assert first == second
+
+
+def test_the_chrome_shows_no_dates_and_no_article_links_on_listings(server):
+    article = next(a for a in load_corpus() if PORTALS_BY_ID[a.portal].platform != "react_api")
+    html = Selector(page(server, article_url(article)))
+    chrome = html.css("nav.mega-menu, div.footer-links, aside.sidebar")
+    assert len(chrome) >= 4
+    assert not re.search(r"\d{1,2}/\d{1,2}", " ".join(text_of(part) for part in chrome))
+    assert html.css("aside.sidebar-news .tin-moi li a") and html.css("aside.sidebar-news .xem-nhieu li a")
+    listing = Selector(page(server, listing_urls(article.portal, today=TODAY)[0]))
+    assert listing.css("nav.mega-menu") and listing.css("div.footer-links") and not listing.css("aside.sidebar-news")

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from math import ceil
 from typing import Any, ClassVar, Literal, Sequence
 from urllib.parse import urlsplit
 
 from . import datefmt
+from .chrome import ARTICLE_WEIGHT, FILLER_MARK, LISTING_WEIGHT, SIDEBAR_COUNT, chrome, initials, weigh
 from .corpus import Attachment, CorpusArticle, Image
 from .naming import base64_junk, key_hash
-from .portals import Portal
+from .portals import PORTALS, Portal
 from .render import render
 from .web import (
     JPEG,
@@ -38,6 +40,8 @@ RELATED_COUNT = 3
 MOST_VIEWED_COUNT = 5
 LATEST_COUNT = 5  # on the front page
 # Tags are phrases of the title that the portals' editors typically tag with.
+# How heavy each kind of page is (chrome.weigh); other pages get the chrome without the ad zones.
+PAGE_WEIGHTS = {"article.html": ARTICLE_WEIGHT, "listing.html": LISTING_WEIGHT}
 TAG_PHRASES = (
     "dân vận", "chính quyền", "cải cách hành chính", "chuyển đổi số", "tiếp công dân",
     "dân chủ", "hội nghị", "nông thôn mới", "khắc phục hậu quả", "đối thoại",
@@ -86,6 +90,10 @@ class Site:
     admin_path: ClassVar[str] = "/admin/"  # the one path robots.txt disallows
     home_path: ClassVar[str] = "/"
     response_headers: ClassVar[tuple[tuple[str, str], ...]] = (("Server", "nginx"),)
+    # Where the mega menu's sections and their pages live, in the platform's URL style (never an
+    # article's or a listing page's shape): {section} and {page} are slugs, {number} a running number.
+    menu_section_path: ClassVar[str] = "/{section}"
+    menu_page_path: ClassVar[str] = "/{section}/{page}"
 
     def __init__(self, portal: Portal, articles: Sequence[CorpusArticle], *, today: date, page_size: int | None = None):
         self.portal = portal
@@ -215,9 +223,16 @@ class Site:
 
     # --- pages -------------------------------------------------------------------------------
 
-    def render_page(self, template: str, *, status: int = 200, last_modified: datetime | None = None, **context: Any) -> Response:
-        """Render templates/<platform>/<template>, or the shared templates/<template> when the platform has none."""
-        text = render([f"{self.template_dir}/{template}", template], site=self, portal=self.portal, **context)
+    def render_page(
+        self, template: str, *, status: int = 200, last_modified: datetime | None = None,
+        weight: tuple[int, int] | None = None, **context: Any,
+    ) -> Response:
+        """Render templates/<platform>/<template>, or the shared templates/<template> when the platform has none,
+        weighed (chrome.weigh) as its kind of page is: `weight` or the template's PAGE_WEIGHTS."""
+        text = render([f"{self.template_dir}/{template}", template], site=self, portal=self.portal,
+                      filler_mark=FILLER_MARK, **context)
+        seed = f"{self.portal.id}\x1f{context.get('path') or context.get('title', '')}"
+        text = weigh(text, seed, weight or PAGE_WEIGHTS.get(template))
         return html_response(text, status=status, last_modified=last_modified)
 
     def listing_page(self, page: int) -> Response:
@@ -319,6 +334,47 @@ class Site:
     def most_viewed(self, count: int = MOST_VIEWED_COUNT) -> list[CorpusArticle]:
         """A stable "most read" ranking (the real counts are unknowable)."""
         return sorted(self.articles, key=lambda a: key_hash("views", a.key))[:count]
+
+    # --- chrome (chrome.py) --------------------------------------------------------------------
+
+    @cached_property
+    def mega_menu(self) -> list[tuple[Link, list[Link]]]:
+        """The header's mega menu: each section and its pages."""
+        menu, number = [], 100
+        for section in chrome().sections:
+            number += 1
+            head = Link(section.label, self.menu_section_path.format(section=section.slug, page="", number=number))
+            pages = []
+            for page in section.pages:
+                number += 1
+                pages.append(Link(page.label, self.menu_page_path.format(section=section.slug, page=page.slug, number=number)))
+            menu.append((head, pages))
+        return menu
+
+    @cached_property
+    def agency_links(self) -> list[Link]:
+        """The footer's agencies, each at its own subdomain's front page."""
+        domain = self.portal.host.removeprefix("www.")
+        return [Link(name, f"https://{initials(name)}.{domain}/") for name in chrome().agencies]
+
+    @cached_property
+    def organization_links(self) -> list[Link]:
+        """The footer's mass organizations."""
+        domain = self.portal.host.removeprefix("www.")
+        return [Link(name, f"https://{initials(name)}.{domain}/") for name in chrome().organizations]
+
+    @cached_property
+    def web_links(self) -> list[Link]:
+        """"Liên kết website": the other portals' front pages."""
+        return [Link(portal.site_name, f"https://{portal.host}/") for portal in PORTALS if portal.id != self.portal.id]
+
+    def newest_others(self, article: CorpusArticle, count: int = SIDEBAR_COUNT) -> list[CorpusArticle]:
+        """The sidebar's "Tin mới nhất": the newest articles but this one."""
+        return [other for other in self.articles[:count + 1] if other.key != article.key][:count]
+
+    def sidebar_most_viewed(self, article: CorpusArticle, count: int = SIDEBAR_COUNT) -> list[CorpusArticle]:
+        """The sidebar's "Đọc nhiều": the most viewed but this one."""
+        return [other for other in self.most_viewed(count + 1) if other.key != article.key][:count]
 
     def hidden_field(self, name: str, path: str) -> str:
         """A deterministic stand-in for ASP.NET's __VIEWSTATE or __EVENTVALIDATION on the page at `path`."""

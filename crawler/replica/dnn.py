@@ -32,6 +32,8 @@ class DotNetNuke(Site):
     home_path = "/Default.aspx?tabid=36"
     response_headers = (("Server", "Microsoft-IIS/8.5"), ("X-Powered-By", "ASP.NET"))
     page_path: ClassVar[str] = "/Default.aspx"
+    menu_section_path: ClassVar[str] = "/{section}.aspx"
+    menu_page_path: ClassVar[str] = "/{section}/{page}.aspx"
     home_tab: ClassVar[str] = "36"
     section_tab: ClassVar[str] = "63"
     detail_tab: ClassVar[str] = "22641"

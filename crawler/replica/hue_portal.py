@@ -26,6 +26,8 @@ class HuePortal(Site):
     response_headers = (("Server", "Microsoft-IIS/8.5"), ("X-Powered-By", "ASP.NET"))
     section_gd: ClassVar[str] = "1"
     section_cn: ClassVar[str] = "129"
+    menu_section_path: ClassVar[str] = "/?gd=2&cn={number}"
+    menu_page_path: ClassVar[str] = "/?gd=2&cn={number}"
 
     @staticmethod
     def article_id(article: CorpusArticle) -> int:

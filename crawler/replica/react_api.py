@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from . import datefmt
 from .base_site import Site
+from .chrome import ARTICLE_WEIGHT, LISTING_WEIGHT
 from .corpus import Attachment, CorpusArticle
 from .naming import hex_token, lower_slug
 from .render import render
@@ -73,12 +74,16 @@ class ReactApi(Site):
         if path == self.script_path:
             return Response(200, self.script.encode("utf-8"), JAVASCRIPT)
         if path == "/" or path == f"/blogs/category/type/{self.category_type}":
-            return self.render_page("shell.html", title=self.document_title(self.portal.section_name), article=None)
+            return self.render_page(
+                "shell.html", title=self.document_title(self.portal.section_name), article=None, weight=LISTING_WEIGHT
+            )
         match = ARTICLE_PATH.match(path)
         article = self.find(match["id"]) if match else None
         if article is None:
             return None
-        return self.render_page("shell.html", last_modified=article.last_modified, title=article.title, article=article)
+        return self.render_page(
+            "shell.html", last_modified=article.last_modified, title=article.title, article=article, weight=ARTICLE_WEIGHT
+        )
 
     def route_post(self, request: Request, path: str) -> Response | None:
         return method_not_allowed("GET, HEAD") if path.startswith("/api/") else None

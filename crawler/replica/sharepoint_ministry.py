@@ -29,6 +29,8 @@ class SharePointMinistry(Site):
     home_path = "/Pages/default.aspx"
     response_headers = SHAREPOINT_HEADERS
     section_path: ClassVar[str] = "/Pages/news.aspx"
+    menu_section_path: ClassVar[str] = "/Pages/{section}.aspx"
+    menu_page_path: ClassVar[str] = "/Pages/{page}.aspx"
     category_id: ClassVar[str] = "104"
     detail_path: ClassVar[str] = "/Pages/chi-tiet-tin.aspx"
     list_name: ClassVar[str] = "TinTucSuKien"

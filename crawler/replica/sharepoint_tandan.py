@@ -48,6 +48,8 @@ class SharePointTanDan(Site):
     home_path = "/Pages/default.aspx"
     response_headers = SHAREPOINT_HEADERS
     section_path: ClassVar[str] = "/Pages/Tin-tuc-su-kien.aspx"
+    menu_section_path: ClassVar[str] = "/Pages/{section}.aspx"
+    menu_page_path: ClassVar[str] = "/Pages/{page}.aspx"
     slug_word_count: ClassVar[int] = 10
     # The pager's server control, named as SharePoint names web part children.
     pager_target: ClassVar[str] = "ctl00$ctl40$g_2c1d7a8e_5b3f_4e0a_9c6d_1f2e3a4b5c6d$ctl00$pagerNews"
