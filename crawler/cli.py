@@ -127,7 +127,7 @@ def _open_run(db_path: str, portal_ids: list[str]):
         run_id = archive.start_run(started_at=started.isoformat(timespec="seconds"), portals=portal_ids,
                                    command=" ".join(sys.argv), version=__version__, pid=os.getpid())
         warc_file = run_file_name(started, run_id)
-        archive.update_run(run_id, outcome="running", warc_file=warc_file)
+        archive.update_run(run_id, warc_file=warc_file)
         _warn_old_extractor(archive)
     except Exception as error:  # sqlite3 and OS errors alike: nothing was crawled
         click.echo(f"cannot start: {db_path}: {error}", err=True)

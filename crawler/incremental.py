@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from crawler.dates import VIETNAM_TZ
+from crawler.store import archived_keys
 
 DEEP, INCREMENTAL, SINCE = "deep", "incremental", "since"
 
@@ -79,7 +80,7 @@ def read_state(path: str | Path, portal_id: str, now: datetime, window_days: flo
 
 def _read(connection: sqlite3.Connection, portal_id: str, now: datetime, window_days: float) -> PortalState:
     state = PortalState()
-    state.archived_keys = {key for (key,) in connection.execute("SELECT url_key FROM articles WHERE portal = ?", [portal_id])}
+    state.archived_keys = archived_keys(connection, portal_id)
     oldest = (now - timedelta(days=window_days)).isoformat()
     state.recent = [dict(row) for row in connection.execute(
         "SELECT url, url_key, etag, last_modified, listing_date, coalesce(published_at, first_seen) AS published,"

@@ -7,13 +7,12 @@ import time
 
 from scrapy.exceptions import DropItem
 
-from crawler.extract import extract_capture
-from crawler.workers import extract_elsewhere, worker_count
 from crawler.items import ArticleCheck, ArticleRecord, PageCapture
 from crawler.registry import get_topic, load_registry
 from crawler.runs import stopping_when_disk_full
 from crawler.store import Archive
 from crawler.warc import run_location, sync_writer
+from crawler.workers import extract_by_portal_id, extract_elsewhere, worker_count
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +23,6 @@ class ExtractPipeline:
 
     def __init__(self, crawler):
         self.stats = crawler.stats
-        self.registry = load_registry()
         topic = crawler.settings.get("TOPIC")
         self.topic = get_topic(topic) if topic else None
         self.workers = worker_count(crawler.settings.getint("EXTRACT_WORKERS"))
@@ -40,7 +38,7 @@ class ExtractPipeline:
             if self.workers:
                 record = await extract_elsewhere(item, self.workers)
             else:
-                record = extract_capture(item, self.registry.get(item.portal))
+                record = extract_by_portal_id(item)
         except Exception as error:  # a bad page must not stop the crawl
             self.stats.inc_value(f"vnarchive/{item.portal}/errors/extract")
             logger.exception("%s: could not extract %s", item.portal, item.url)

@@ -26,7 +26,7 @@ from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler import __version__, clock
-from crawler.store import Archive
+from crawler.store import Archive, archived_keys
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ class RunRecorder:
         row = self.portal_row(spider, reason)
         archive = Archive(self.path)
         if reason == "finished":
-            archive.save_validators(spider.settled_validators(archive.archived_keys(spider.portal.id)))
+            archive.save_validators(spider.settled_validators(archived_keys(archive.db, spider.portal.id)))
         archive.save_portal_run(row)
         if self.owns_run:
             archive.update_run(self.run_id, **run_totals([row], self.crawler.stats.get_stats()))

@@ -168,9 +168,6 @@ class Archive:
             self.db.execute("UPDATE portal_runs SET outcome = 'killed', finish_reason = 'killed' WHERE outcome = 'running'")
         return dead
 
-    def archived_keys(self, portal_id: str) -> set[str]:
-        return {key for (key,) in self.db.execute("SELECT url_key FROM articles WHERE portal = ?", [portal_id])}
-
     def save_validators(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             with self.db.conn:
@@ -223,6 +220,11 @@ class Archive:
     def _stored(self, key: str) -> dict[str, Any] | None:
         rows = list(self.db["articles"].rows_where("url_key = ?", [key], limit=1))
         return rows[0] if rows else None
+
+
+def archived_keys(connection, portal_id: str) -> set[str]:
+    """The url keys of a portal's archived articles (a sqlite3 or sqlite-utils connection)."""
+    return {key for (key,) in connection.execute("SELECT url_key FROM articles WHERE portal = ?", [portal_id])}
 
 
 def article_row(record: ArticleRecord, portal: Portal | None) -> dict[str, Any]:
