@@ -4,7 +4,8 @@ Scrapy runs one reactor thread; extraction (lxml, trafilatura, dates) is CPU-bou
 hold it, so that fetching waits on parsing and one core does all the work. Captures go to
 EXTRACT_WORKERS processes (default: one per core) and the reactor awaits the result.
 Workers are spawned, not forked: forking a process that runs a reactor and threads copies
-their locks in whatever state they are.
+their locks in whatever state they are. A worker leaves when its crawl does, even one killed
+with kill -9 (nothing else would tell it).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import asyncio
 import atexit
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -21,6 +24,8 @@ from crawler.items import ArticleRecord, PageCapture
 from crawler.registry import load_registry
 
 _pool: ProcessPoolExecutor | None = None
+# How often a worker looks whether its crawl is still there.
+PARENT_CHECK_SECONDS = 2.0
 
 
 def worker_count(setting: int) -> int:
@@ -31,7 +36,8 @@ def worker_count(setting: int) -> int:
 def shared_pool(workers: int) -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=leave_with_parent, initargs=(os.getpid(),))
         atexit.register(_pool.shutdown, cancel_futures=True)
     return _pool
 
@@ -53,3 +59,12 @@ async def extract_elsewhere(capture: PageCapture, workers: int) -> ArticleRecord
 def extract_by_portal_id(capture: PageCapture) -> ArticleRecord:
     """In a worker: the registry is loaded once per process (cached), not sent with every page."""
     return extract_capture(capture, load_registry().get(capture.portal) if capture.portal else None)
+
+
+def leave_with_parent(parent_pid: int) -> None:
+    """In a worker: exit when the crawl that started it is gone (reparented to init)."""
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()

@@ -21,6 +21,8 @@ from tests.conftest import FROZEN_NOW, ROOT, rows, run_vnarchive
 # Kill when the archive holds this many articles (0: as soon as the run's WARC file appears).
 KILL_AT = (0, 40, 120, 190)
 WAIT_SECONDS = 120
+# A worker notices its crawl is gone within PARENT_CHECK_SECONDS (crawler/workers.py).
+WORKER_GRACE_SECONDS = 5
 
 
 def start_crawl(db: Path, replica) -> subprocess.Popen:
@@ -61,7 +63,7 @@ def datasette_reads(db: Path) -> int:
 def killed_and_rerun(replica, tmp_path_factory):
     """The archive after a crawl killed at every KILL_AT point and rerun to the end."""
     db = tmp_path_factory.mktemp("killed") / "archive.db"
-    kills, overlapping = [], None
+    kills, overlapping, orphans = [], None, []
     for articles in KILL_AT:
         crawl = start_crawl(db, replica)
         deadline = time.monotonic() + WAIT_SECONDS
@@ -72,18 +74,46 @@ def killed_and_rerun(replica, tmp_path_factory):
                 assert datasette_reads(db) == 5
                 overlapping = run_vnarchive("crawl", "--db", str(db), "--replica", replica.base_url), \
                     rows(db, "SELECT id FROM crawl_runs")
+            children = child_pids(crawl.pid)
             crawl.send_signal(signal.SIGKILL)
             crawl.wait()
             kills.append((articles, article_count(db)))
+            orphans.append((children, still_running(children, WORKER_GRACE_SECONDS)))
     final = run_vnarchive("crawl", "--db", str(db), "--replica", replica.base_url)
-    return db, kills, overlapping, final
+    return db, kills, overlapping, final, orphans
+
+
+def child_pids(pid: int) -> set[int]:
+    """Processes whose parent is `pid` (the crawl's extraction workers), from /proc."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.add(int(stat.parent.name))
+    return children
+
+
+def still_running(pids: set[int], grace: float) -> set[int]:
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in pids):
+        time.sleep(0.1)
+    return {pid for pid in pids if Path(f"/proc/{pid}").exists()}
 
 
 def test_the_crawler_was_killed_at_every_point(killed_and_rerun):
-    _, kills, _, final = killed_and_rerun
+    _, kills, _, final, _ = killed_and_rerun
     assert [point for point, _ in kills] == list(KILL_AT)
     print("killed at (target, articles held):", kills)
     assert final.returncode == 0, final.stdout + final.stderr[-3000:]
+
+
+def test_a_killed_crawl_leaves_no_worker_processes_behind(killed_and_rerun):
+    *_, orphans = killed_and_rerun
+    assert any(children for children, _ in orphans)  # the crawls had workers to leave behind
+    assert all(not left for _, left in orphans), orphans
 
 
 def test_the_archive_is_intact_without_duplicates(killed_and_rerun):
@@ -123,7 +153,7 @@ def test_killed_runs_are_recorded_as_killed(killed_and_rerun):
 
 
 def test_an_overlapping_run_exits_0_and_writes_nothing(killed_and_rerun):
-    _, _, (second, runs_after), _ = killed_and_rerun
+    _, _, (second, runs_after), _, _ = killed_and_rerun
     assert second.returncode == 0
     assert "another run holds" in second.stderr
     assert len(runs_after) == 2  # the killed first run and the run it overlapped; none of its own
