@@ -118,6 +118,7 @@ def extract_html(
     page = Selector(text=html)
     selectors = _selectors(portal)
     warnings: list[str] = []
+    _flatten_deep_nesting(page.root, warnings)
     _repair_legacy(page, warnings)
     title = _title(page, selectors)
     content = selectors.content_node(page)
@@ -137,11 +138,58 @@ def extract_html(
     )
 
 
+# Real article pages nest 20-40 elements deep; broken or generated ones far deeper, beyond what
+# the recursive readers here (and trafilatura's) can walk.
+MAX_NESTING = 150
+
+
+def _flatten_deep_nesting(root, warnings: list[str]) -> None:
+    """Unwrap elements nested deeper than MAX_NESTING: their text and children move up to the
+    ancestor at that depth, so nothing of the text is lost."""
+    too_deep = []
+    stack = [(root, 0)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_NESTING:
+            too_deep.append(element)
+        stack.extend((child, depth + 1) for child in element if isinstance(child.tag, str))
+    for element in reversed(too_deep):  # deepest first: each unwrap moves content up one level
+        _unwrap(element)
+    if too_deep:
+        warnings.append(f"{len(too_deep)} elements nested deeper than {MAX_NESTING} were unwrapped")
+
+
+def _unwrap(element) -> None:
+    """Replace an element by its content (text, children, tail), in place."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    index = parent.index(element)
+    text = (element.text or "") + " "
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    children = list(element)
+    last_tail = element.tail or ""
+    parent.remove(element)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    if children:
+        children[-1].tail = (children[-1].tail or "") + " " + last_tail
+    elif index > 0:
+        parent[index - 1].tail = (parent[index - 1].tail or "") + last_tail
+    else:
+        parent.text = (parent.text or "") + last_tail
+
+
 def extract_api_article(data: dict[str, Any], url: str, portal: Portal | None, fetched_at: datetime) -> ArticleRecord:
     """An article from a JavaScript site's JSON API: fields are given, only the body HTML needs cleaning."""
     warnings: list[str] = []
     selectors = _selectors(portal)
     body_page = Selector(text=f"<html><body><article>{data.get('content') or ''}</article></body></html>")
+    _flatten_deep_nesting(body_page.root, warnings)
     _repair_legacy(body_page, warnings)
     title = clean_line(str(data.get("title") or ""))
     lead = clean_line(str(data.get("description") or data.get("sapo") or ""))
