@@ -6,7 +6,8 @@ Exit codes of `vnarchive crawl` (for cron):
   1  the run failed: no portal could be crawled
   2  bad input: an unknown portal, a broken registry, a bad option
   3  could not start: the archive or its warc/ folder cannot be opened or written
-  4  partial: some portals broke (no listing links, no dates, aborted) while others were crawled
+  4  partial: some portals broke (no listing links, no dates, aborted, paused by the circuit
+     breaker) while others were crawled
   5  disk full: the run stopped; what was committed before is intact
 """
 
@@ -47,6 +48,9 @@ def main() -> None:
 @main.command()
 @db_option
 @click.option("--portal", "portal_ids", multiple=True, help="Crawl only this portal (repeatable). Default: every portal not defunct.")
+@click.option("--portals-file", type=click.Path(exists=True, dir_okay=False),
+              help="A YAML list of more portal entries (id, name, province, domain, sections; platform generic "
+                   "by default) added to the registry for this run. Without --portal, only these are crawled.")
 @click.option("--replica", "replica_url", help="Send every registry host to this replica, e.g. http://127.0.0.1:8001. Nothing else is fetched.")
 @click.option("--hostmap", "hostmap", multiple=True, help="HOST=ADDRESS: fetch HOST from ADDRESS, keep the real URL (repeatable).")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Backfill: page through listings down to this date (YYYY-MM-DD).")
@@ -57,9 +61,10 @@ def main() -> None:
 @click.option("--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting of crawler/settings.py for this run (VALUE read as JSON when it parses).")
-def crawl(db_path, portal_ids, replica_url, hostmap, since, deep, recheck, topic, log_file, log_level, overrides) -> None:
+def crawl(db_path, portal_ids, portals_file, replica_url, hostmap, since, deep, recheck, topic, log_file, log_level,
+          overrides) -> None:
     """Crawl the portals into the archive (the cron job). One run at a time per archive."""
-    portals = _chosen_portals(portal_ids)
+    portals = _chosen_portals(portal_ids or _extra_portal_ids(portals_file))
     _check_topic(topic)
     options = {"since": since.date().isoformat() if since else "", "deep": deep, "recheck": recheck, "topic": topic,
                "overrides": _setting_overrides(overrides)}
@@ -155,6 +160,8 @@ def _settings(db_path, run_id, warc_file, hostmap, strict, log_file, log_level, 
         "HOSTMAP_STRICT": strict, "LOG_LEVEL": log_level, **run_options,
         **({"LOG_FILE": log_file} if log_file else {}),
     }, priority="cmdline")
+    if settings.getbool("TLS_VERIFY"):
+        settings.set("DOWNLOADER_CLIENTCONTEXTFACTORY", settings.get("VERIFYING_CONTEXT_FACTORY"), priority="cmdline")
     return settings
 
 
@@ -172,8 +179,10 @@ def _setting_overrides(pairs: tuple[str, ...]) -> dict:
 
 
 def _exit_code(rows: list[dict], expected: int) -> int:
+    from crawler.runs import FAILED_OUTCOMES
+
     outcomes = [row["outcome"] for row in rows]
-    failed = [o for o in outcomes if o in ("broken", "aborted")] + ["missing"] * (expected - len(rows))
+    failed = [o for o in outcomes if o in FAILED_OUTCOMES] + ["missing"] * (expected - len(rows))
     if not failed:
         return EXIT_OK
     return EXIT_FAILED if len(failed) == expected else EXIT_PARTIAL
@@ -204,6 +213,19 @@ def _chosen_portals(portal_ids: tuple[str, ...]):
     try:
         registry = load_registry()
         return [registry.get(pid) for pid in portal_ids] if portal_ids else registry.crawlable()
+    except RegistryError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _extra_portal_ids(portals_file: str | None) -> tuple[str, ...]:
+    """Add a portals file's entries to the registry of this process and its workers; their ids."""
+    from crawler.registry import EXTRA_PORTALS_ENV, extra_portals
+
+    if not portals_file:
+        return ()
+    os.environ[EXTRA_PORTALS_ENV] = str(Path(portals_file).resolve())
+    try:
+        return tuple(portal.id for portal in extra_portals())
     except RegistryError as error:
         raise click.UsageError(str(error)) from None
 

@@ -4,6 +4,9 @@ Mapping happens in the download handler, below every middleware: redirects, the 
 filter, the dupefilter and the archive only ever see https://hanam.gov.vn/..., while the
 bytes come from, say, the offline replica on 127.0.0.1. (A middleware that rewrites the
 Request would send the rewritten URL back through the offsite check, which drops it.)
+
+Every other host is resolved first and refused when it lands on an address the crawl must not
+reach (crawler/guard.py): the host map is the only way to a loopback or private address.
 """
 
 from __future__ import annotations
@@ -13,9 +16,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.error import DNSLookupError
+
+from crawler.guard import AddressPolicy, BlockedAddress
+from crawler.refusals import refuse
 
 logger = logging.getLogger(__name__)
 
@@ -47,22 +54,40 @@ def mapped_url(url: str, base: str) -> str:
 
 
 class HostMapDownloadHandler(HTTP11DownloadHandler):
-    """Scrapy's HTTP/1.1 handler, with the HOSTMAP and HOSTMAP_STRICT settings applied."""
+    """Scrapy's HTTP/1.1 handler, with the HOSTMAP and HOSTMAP_STRICT settings and the address guard applied."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
+        self.crawler = crawler
         self.hostmap = parse_hostmap(crawler.settings.getlist("HOSTMAP"))
         self.strict = crawler.settings.getbool("HOSTMAP_STRICT")
+        self.policy = AddressPolicy.from_hostmap(self.hostmap.values())
 
     async def download_request(self, request: Request) -> Response:
         host = (urlparse_cached(request).hostname or "").lower()
         base = self.hostmap.get(host)
         if base is None:
             if self.strict:
-                raise IgnoreRequest(f"host {host!r} is not in the host map (HOSTMAP_STRICT): {request.url}")
+                raise refuse(self.crawler, "outside_hostmap", f"{host!r} (HOSTMAP_STRICT): {request.url}")
+            await self.check_address(request, host)
             return await super().download_request(request)
         netloc = urlparse_cached(request).netloc
         routed = request.replace(url=mapped_url(request.url, base))
         routed.headers["Host"] = netloc
         response = await super().download_request(routed)
         return response.replace(url=request.url)
+
+    async def check_address(self, request: Request, host: str) -> None:
+        """Refuse a request whose host resolves to an address the crawl must not reach."""
+        from twisted.internet import reactor
+
+        parts = urlparse_cached(request)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            address = await maybe_deferred_to_future(reactor.resolve(host))
+        except BlockedAddress as blocked:
+            raise refuse(self.crawler, "private_address", f"{request.url}: {blocked}") from None
+        except DNSLookupError:
+            return  # the download itself fails and reports it as any unresolvable host
+        if reason := self.policy.refusal(address, port):
+            raise refuse(self.crawler, "private_address", f"{request.url}: {host} → {reason}")

@@ -66,14 +66,16 @@ class ArticleRecord:
 
 @dataclass
 class ArticleCheck:
-    """A re-check of an archived article that brought no page: 304 (unchanged) or 404/410 (gone)."""
+    """A re-check of an archived article that brought no page: 304 (unchanged), or gone: 404/410,
+    or a page answering 200 that says the article does not exist (a soft 404)."""
 
     portal: str
     url_key: str
     url: str
     status: int
     checked_at: str
+    soft_404: bool = False
 
     @property
     def gone(self) -> bool:
-        return self.status in (404, 410)
+        return self.status in (404, 410) or self.soft_404

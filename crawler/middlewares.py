@@ -1,13 +1,24 @@
-"""Downloader middlewares: every response becomes a WARC record before anything reads it."""
+"""Downloader middlewares: every response becomes a WARC record before anything reads it, and
+what a hostile or broken server does is refused, counted, or stops its portal's crawl."""
 
 from __future__ import annotations
 
+import logging
+from urllib.parse import urlsplit
+
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured, ResponseDataLossError
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler import clock
-from crawler.runs import stopping_when_disk_full
+from crawler.pagechecks import login_wall
+from crawler.refusals import count_refusal, portal_of, refuse
+from crawler.runs import CIRCUIT_OPEN, stopping_when_disk_full
+from crawler.tls import certificate_issues
 from crawler.warc import acquire_writer, release_writer, run_location
+
+logger = logging.getLogger(__name__)
 
 # request.meta key under which the response's record pointer travels to the spider.
 WARC_RECORD = "warc_record"
@@ -53,3 +64,114 @@ class WarcCaptureMiddleware:
 
 def _pairs(headers) -> list[tuple[str, str]]:
     return [(name.decode("latin-1"), value.decode("latin-1")) for name, values in headers.items() for value in values]
+
+
+class CountedDecompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression (gzip, deflate, br, zstd; capped at DOWNLOAD_MAXSIZE after
+    decompression, so a bomb stops early), with a body over the cap counted as a refusal."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler=crawler)
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as error:
+            raise refuse(self.crawler, "too_large", f"{response.url}: {error}") from None
+
+
+class FaultAccountingMiddleware:
+    """Sees each request's final answer (after redirects and retries) and says what went wrong:
+    a redirect to another scheme or to a login page is refused; a body over the size cap or cut
+    short is counted as a refusal; TLS certificate faults are recorded."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.tls_hosts_logged: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        if 300 <= response.status < 400 and (location := response.headers.get("Location")):
+            target = location.decode("latin-1")
+            if urlsplit(target).scheme.lower() not in ("", "http", "https"):
+                raise refuse(self.crawler, "scheme", f"{response.url} redirects to {target[:200]}")
+        if reason := login_wall(response, request.meta.get("redirect_urls") or []):
+            raise refuse(self.crawler, "login_wall", reason)
+        if response.certificate is not None:
+            self.record_tls(response)
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        if isinstance(exception, DownloadCancelledError) and "max size" in str(exception):
+            count_refusal(self.crawler, "too_large", f"{request.url}: {exception}")
+        elif isinstance(exception, ResponseDataLossError):
+            count_refusal(self.crawler, "truncated", f"{request.url}: the body ended before its Content-Length")
+
+    def record_tls(self, response) -> None:
+        host = urlsplit(response.url).hostname or ""
+        issues = certificate_issues(response.certificate, host)
+        for issue in issues:
+            self.crawler.stats.inc_value(f"vnarchive/{portal_of(self.crawler)}/tls/{issue}")
+        if issues and host not in self.tls_hosts_logged:
+            self.tls_hosts_logged.add(host)
+            logger.warning("%s: TLS certificate of %s: %s (not verified; TLS_VERIFY checks it)",
+                           portal_of(self.crawler), host, ", ".join(issues))
+
+
+class CircuitBreakerMiddleware:
+    """Pauses a portal for the rest of the run when CIRCUIT_BREAKER_FAILURES requests in a row
+    failed (5xx, 429, timeouts, refused connections, after retries), so that a portal answering
+    503 to everything costs minutes, not hours, while the other portals finish."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.threshold = crawler.settings.getint("CIRCUIT_BREAKER_FAILURES")
+        if self.threshold <= 0:
+            raise NotConfigured
+        self.failures_in_a_row = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        if response.status >= 500 or response.status == 429:
+            self.failed(f"{response.status} from {response.url}")
+        else:
+            self.failures_in_a_row = 0
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        # A refusal, or a body over the size cap, is the crawler's decision, not the server failing.
+        if not isinstance(exception, (IgnoreRequest, DownloadCancelledError)):
+            self.failed(f"{type(exception).__name__} on {request.url}")
+
+    def failed(self, what: str) -> None:
+        self.failures_in_a_row += 1
+        if self.failures_in_a_row == self.threshold:
+            portal = portal_of(self.crawler)
+            logger.error("%s: %d failures in a row (last: %s); portal paused for this run", portal,
+                         self.failures_in_a_row, what)
+            self.crawler.stats.set_value(f"vnarchive/{portal}/circuit_open", 1)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=CIRCUIT_OPEN))
+
+
+class CrossHostHeadersMiddleware:
+    """A redirect to another host carries no Authorization or Cookie header from the first one.
+
+    Scrapy's redirect drops them, but DEFAULT_REQUEST_HEADERS are added again to every hop;
+    this runs after that (and before the cookie jar, which adds the new host's own cookies)."""
+
+    def process_request(self, request, spider=None):
+        first = (request.meta.get("redirect_urls") or [None])[0]
+        if first and urlsplit(first).hostname != urlsplit(request.url).hostname:
+            for header in ("Authorization", "Proxy-Authorization", "Cookie"):
+                request.headers.pop(header, None)

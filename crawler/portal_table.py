@@ -7,12 +7,13 @@ the archive covers, before and after the 2025 merger.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from crawler.registry import Registry
-from crawler.runs import PORTAL_COUNTERS, health_problems
+from crawler.runs import FAILED_OUTCOMES, PORTAL_COUNTERS, health_problems
 
 COLUMNS = (
     ("id", "portal"), ("province", "province"), ("province_2025", "after 2025"), ("platform", "platform"),
@@ -34,7 +35,7 @@ def portal_rows(registry: Registry, db_path: str | Path | None) -> list[dict[str
             "newest": held.get(p.id, {}).get("newest"),
             "last_ok_run": held.get(p.id, {}).get("last_ok_run"),
             "last_run": held.get(p.id, {}).get("last_run"),
-            "broken": held.get(p.id, {}).get("last_run") == "broken",
+            "broken": held.get(p.id, {}).get("last_run") in FAILED_OUTCOMES,
             "health": held.get(p.id, {}).get("health", ""),
         }
         for p in registry.portals
@@ -72,6 +73,17 @@ def _line(values: list[str], widths: list[int], columns) -> str:
     ).rstrip()
 
 
+def _health(run: sqlite3.Row) -> str:
+    """What went wrong in a portal's last run, in a few words."""
+    if run["outcome"] == "broken":
+        return "; ".join(health_problems({name: run[name] or 0 for name in PORTAL_COUNTERS}))
+    if run["outcome"] == "paused":
+        errors = json.loads(run["errors_by_kind"] or "{}")
+        common = ", ".join(f"{kind} ×{count}" for kind, count in sorted(errors.items(), key=lambda kv: -kv[1])[:3])
+        return f"paused: failures in a row ({common})"
+    return ""
+
+
 def _archive_figures(path: Path) -> dict[str, dict[str, Any]]:
     """Articles, newest publication date and last successful run per portal, read-only."""
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -86,9 +98,7 @@ def _archive_figures(path: Path) -> dict[str, dict[str, Any]]:
         connection.row_factory = sqlite3.Row
         for row in connection.execute(
                 "SELECT * FROM portal_runs WHERE rowid IN (SELECT max(rowid) FROM portal_runs GROUP BY portal)"):
-            counts = {name: row[name] or 0 for name in PORTAL_COUNTERS}
-            problems = health_problems(counts) if row["outcome"] == "broken" else []
-            figures.setdefault(row["portal"], {}).update(last_run=row["outcome"], health="; ".join(problems))
+            figures.setdefault(row["portal"], {}).update(last_run=row["outcome"], health=_health(row))
     except sqlite3.OperationalError:  # an archive without these tables yet
         pass
     finally:

@@ -6,6 +6,7 @@ a registry typo found at 3 a.m. by cron is worse than one found when the file is
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -21,6 +22,11 @@ HERE = Path(__file__).parent
 REGISTRY_FILE = HERE / "portals.yml"
 PLATFORMS_FILE = HERE / "platforms.yml"
 TOPICS_FILE = HERE / "topics.yml"
+# A YAML file of more portal entries, added to the registry in this process and the ones it
+# starts (`vnarchive crawl --portals-file` sets it, so the extraction workers see them too).
+EXTRA_PORTALS_ENV = "VNARCHIVE_PORTALS_FILE"
+# What an entry of such a file may leave out.
+EXTRA_ENTRY_DEFAULTS = {"status": "live", "platform": "generic"}
 
 STATUSES = ("live", "moved", "defunct")
 NOT_PLATFORMS = ("defaults", "markers")  # the other entries of platforms.yml
@@ -163,15 +169,46 @@ class Registry:
         return [p for p in self.portals if p.status != "defunct"]
 
 
-@cache
 def load_registry(path: Path = REGISTRY_FILE, platforms_path: Path = PLATFORMS_FILE) -> Registry:
+    """The registry, with the entries of the file named by VNARCHIVE_PORTALS_FILE, if any."""
+    return _load_registry(path, platforms_path, os.environ.get(EXTRA_PORTALS_ENV, ""))
+
+
+@cache
+def _load_registry(path: Path, platforms_path: Path, extra_path: str) -> Registry:
     platforms = load_platforms(platforms_path)
+    portals = _read_portals(path, platforms)
+    if extra_path:
+        portals += _read_portals(Path(extra_path), platforms, defaults=True)
+    _check_unique(portals, Path(extra_path or path))
+    return Registry(portals)
+
+
+def extra_portals() -> tuple[Portal, ...]:
+    """The portals VNARCHIVE_PORTALS_FILE adds to the registry (none without it)."""
+    base = {portal.id for portal in _load_registry(REGISTRY_FILE, PLATFORMS_FILE, "").portals}
+    return tuple(portal for portal in load_registry().portals if portal.id not in base)
+
+
+def _read_portals(path: Path, platforms: dict[str, dict], defaults: bool = False) -> tuple[Portal, ...]:
     entries = _read_yaml(path)
     if not isinstance(entries, list):
         raise RegistryError(f"{path}: expected a list of portal entries")
-    portals = tuple(_portal(entry, index, platforms, path) for index, entry in enumerate(entries))
-    _check_unique(portals, path)
-    return Registry(portals)
+    if defaults:
+        entries = [_with_defaults(entry) for entry in entries]
+    return tuple(_portal(entry, index, platforms, path) for index, entry in enumerate(entries))
+
+
+def _with_defaults(entry: Any) -> Any:
+    """An entry of a portals file: `domain` for a one-domain list, live generic by default, and
+    the province after 2025 the same as before unless given."""
+    if not isinstance(entry, dict):
+        return entry
+    entry = {**EXTRA_ENTRY_DEFAULTS, **entry}
+    if "domain" in entry and "domains" not in entry:
+        entry["domains"] = [entry.pop("domain")]
+    entry.setdefault("province_2025", entry.get("province"))
+    return entry
 
 
 @cache

@@ -35,6 +35,14 @@ PORTAL_COUNTERS = ("listing_pages", "listing_unchanged", "links_found", "article
 MIN_ARTICLES_FOR_DATE_CHECK = 3
 DISK_FULL_STAT = "vnarchive/disk_full"
 CLEAN_FINISH = ("finished", "closespider_pagecount", "closespider_itemcount")
+# The finish reason of a portal paused by the circuit breaker (crawler/middlewares.py).
+CIRCUIT_OPEN = "circuit_open"
+# Outcomes of a portal that was not crawled through (the run's exit code counts them).
+FAILED_OUTCOMES = frozenset({"broken", "aborted", "paused"})
+# Dropped on purpose, not failed: refusals have their own counts (crawler/refusals.py).
+NOT_ERRORS = ("IgnoreRequest", "Refused")
+# Scrapy's own counts of what it declined, under the refusal kind they are.
+SCRAPY_REFUSALS = {"urllength/request_ignored_count": "url_too_long", "offsite/filtered": "offsite"}
 
 
 def errors_by_kind(stats: dict, portal: str) -> Counter:
@@ -44,7 +52,8 @@ def errors_by_kind(stats: dict, portal: str) -> Counter:
         if key.startswith("downloader/response_status_count/") and int(key.rsplit("/", 1)[1]) >= 400:
             kinds[f"http_{key.rsplit('/', 1)[1]}"] += value
         elif key.startswith("downloader/exception_type_count/"):
-            kinds[key.rsplit(".", 1)[-1]] += value
+            if not key.endswith(NOT_ERRORS):
+                kinds[key.rsplit(".", 1)[-1]] += value
         elif key.startswith("spider_exceptions/"):
             kinds[f"spider_{key.split('/', 1)[1]}"] += value
         elif key.startswith(f"vnarchive/{portal}/errors/"):
@@ -53,6 +62,23 @@ def errors_by_kind(stats: dict, portal: str) -> Counter:
     for status in ("404", "410"):
         kinds[f"http_{status}"] -= stats.get(f"vnarchive/{portal}/gone_{status}", 0)
     return +kinds
+
+
+def refusals_by_kind(stats: dict, portal: str, finish_reason: str = "") -> Counter:
+    """What one portal's crawl declined on purpose, by kind (crawler/refusals.py)."""
+    prefix = f"vnarchive/{portal}/refused/"
+    kinds = Counter({key[len(prefix):]: value for key, value in stats.items() if key.startswith(prefix)})
+    for stat, kind in SCRAPY_REFUSALS.items():
+        kinds[kind] += stats.get(stat, 0)
+    if finish_reason == "closespider_pagecount":
+        kinds["page_limit"] += 1
+    return +kinds
+
+
+def tls_issues(stats: dict, portal: str) -> Counter:
+    """Responses whose certificate had each issue (crawler/tls.py)."""
+    prefix = f"vnarchive/{portal}/tls/"
+    return Counter({key[len(prefix):]: value for key, value in stats.items() if key.startswith(prefix)})
 
 
 def health_problems(counts: dict) -> list[str]:
@@ -68,7 +94,10 @@ def health_problems(counts: dict) -> list[str]:
 
 
 def portal_outcome(counts: dict, errors: Counter, finish_reason: str) -> str:
-    """ok | errors (some requests or pages failed) | broken (health_problems) | aborted."""
+    """ok | errors (some requests or pages failed) | broken (health_problems) | paused (the
+    circuit breaker stopped it) | aborted."""
+    if finish_reason == CIRCUIT_OPEN:
+        return "paused"
     if finish_reason not in CLEAN_FINISH:
         return "aborted"
     if health_problems(counts):
@@ -154,25 +183,31 @@ class RunRecorder:
         stats = self.crawler.stats.get_stats()
         counts = {name: stats.get(f"vnarchive/{portal}/{name}", 0) for name in PORTAL_COUNTERS}
         errors = errors_by_kind(stats, portal)
+        refused = refusals_by_kind(stats, portal, reason)
         return {
             "run_id": self.run_id, "portal": portal, "started_at": self.started_at,
             "finished_at": clock.now_iso(), "outcome": portal_outcome(counts, errors, reason), "mode": spider.mode,
             "requests": stats.get("downloader/request_count", 0), **counts,
             "errors": sum(errors.values()), "errors_by_kind": json.dumps(errors), "finish_reason": reason,
+            "refused": sum(refused.values()), "refused_by_kind": json.dumps(refused),
+            "tls_issues": json.dumps(tls_issues(stats, portal)),
         }
 
 
 def run_totals(portal_rows: list[dict], stats: dict) -> dict:
     """The crawl_runs columns summed from its portals' rows."""
     errors: Counter = Counter()
+    refused: Counter = Counter()
     for row in portal_rows:
         errors.update(json.loads(row["errors_by_kind"] or "{}"))
+        refused.update(json.loads(row.get("refused_by_kind") or "{}"))
     outcomes = {row["outcome"] for row in portal_rows}
     return {
         "finished_at": clock.now_iso(),
-        "outcome": "ok" if outcomes <= {"ok"} else ("failed" if outcomes <= {"broken", "aborted"} else "partial"),
+        "outcome": "ok" if outcomes <= {"ok"} else ("failed" if outcomes <= FAILED_OUTCOMES else "partial"),
         "requests": stats.get("downloader/request_count", 0),
         "responses": stats.get("downloader/response_count", 0),
         **{name: sum(row[name] or 0 for row in portal_rows) for name in ("new", "changed", "unchanged", "gone")},
         "errors": sum(errors.values()), "errors_by_kind": json.dumps(errors),
+        "refused": sum(refused.values()), "refused_by_kind": json.dumps(refused),
     }

@@ -11,7 +11,6 @@ SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
 USER_AGENT = f"vnarchive/{__version__} (+archive of Vietnamese provincial news for research)"
-ROBOTSTXT_OBEY = True
 
 # Politeness: these are small government servers, often shared with other services.
 CONCURRENT_REQUESTS = 16
@@ -21,11 +20,36 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_TIMES = 2
+COOKIES_ENABLED = True
+
+# robots.txt as RFC 9309 reads it (crawler/robots.py, in place of Scrapy's middleware):
+# 5xx or no answer disallows the host for the run; Crawl-delay is honoured up to MAX_CRAWL_DELAY.
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_TIMEOUT = 10.0
+MAX_CRAWL_DELAY = 30.0
+
+# Limits against hostile or broken servers. DOWNLOAD_MAXSIZE also caps a body after
+# decompression (gzip, deflate, br, zstd bombs stop there), robots.txt and sitemaps included.
 DOWNLOAD_TIMEOUT = 30
-REDIRECT_MAX_TIMES = 5
+DNS_TIMEOUT = 20
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
-COOKIES_ENABLED = True
+DOWNLOAD_FAIL_ON_DATALOSS = True  # a body shorter than its Content-Length is an error, never a page
+REDIRECT_MAX_TIMES = 5
+URLLENGTH_LIMIT = 2083
+# Links read from one listing or feed page (a real one shows 10-50; a link flood is cut here).
+MAX_LINKS_PER_PAGE = 500
+# Responses per portal and run; the portal's crawl stops there (a trap that escaped the other caps).
+CLOSESPIDER_PAGECOUNT = 50_000
+
+# Connections go only to public addresses, and to those the host map names (crawler/guard.py).
+TWISTED_DNS_RESOLVER = "crawler.guard.GuardedResolver"
+# Many portals have expired certificates or broken chains: not verified, but faults are recorded
+# per portal run (portal_runs.tls_issues). TLS_VERIFY = True refuses them (`vnarchive crawl` applies it).
+TLS_VERIFY = False
+VERIFYING_CONTEXT_FACTORY = "scrapy.core.downloader.contextfactory.BrowserLikeContextFactory"
+# A portal whose requests fail this many times in a row (after retries) is paused for the run.
+CIRCUIT_BREAKER_FAILURES = 10
 
 # Only the web: no file:, data:, ftp: or s3: fetches from a link on a portal page.
 DOWNLOAD_HANDLERS = {
@@ -46,8 +70,17 @@ TELNETCONSOLE_ENABLED = False
 
 # Every response is kept as a WARC record: after decompression (590), before retries (550),
 # so what is recorded is what the spider reads.
+# Refusals and faults are accounted just after that (540: the final answer of each request),
+# and the circuit breaker counts failures in a row (535).
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsPolicyMiddleware": 100,
+    "crawler.middlewares.CrossHostHeadersMiddleware": 450,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.CountedDecompressionMiddleware": 590,
     "crawler.middlewares.WarcCaptureMiddleware": 545,
+    "crawler.middlewares.FaultAccountingMiddleware": 540,
+    "crawler.middlewares.CircuitBreakerMiddleware": 535,
 }
 # WARC_DIR: default warc/ beside ARCHIVE_PATH; WARC_FILE: set per run by `vnarchive crawl`.
 WARC_DIR = ""
@@ -73,6 +106,8 @@ ARCHIVE_FLUSH_SECONDS = 5.0
 # (a guard against endless pagination), and in a --since backfill.
 MAX_LISTING_PAGES = 50
 MAX_LISTING_PAGES_SINCE = 2000
+# Every listing page is one level deeper than the one before: a backstop above those limits.
+DEPTH_LIMIT = MAX_LISTING_PAGES_SINCE + 10
 # A daily run stops paging after this many listing pages in a row brought nothing new.
 STOP_AFTER_KNOWN_PAGES = 1
 # Every portal gets a deep run (all listing pages, feeds, sitemaps) at least this often.

@@ -54,7 +54,7 @@ CRAWL_RUN_COLUMNS: dict[str, type] = {
     "id": int, "started_at": str, "finished_at": str, "outcome": str, "portals": str,
     "command": str, "pid": int, "version": str, "requests": int, "responses": int,
     "new": int, "changed": int, "unchanged": int, "gone": int, "errors": int, "errors_by_kind": str,
-    "warc_file": str,
+    "warc_file": str, "refused": int, "refused_by_kind": str,
 }
 # One portal in one run; `mode` is deep (every listing page, sitemaps, feeds), incremental
 # (listings until nothing new) or since (--since DATE).
@@ -63,7 +63,7 @@ PORTAL_RUN_COLUMNS: dict[str, type] = {
     "mode": str, "requests": int, "listing_pages": int, "listing_unchanged": int, "links_found": int,
     "articles_fetched": int, "rechecked": int, "not_modified": int, "new": int, "changed": int,
     "unchanged": int, "gone": int, "extracted": int, "dated": int, "errors": int, "errors_by_kind": str,
-    "finish_reason": str,
+    "finish_reason": str, "refused": int, "refused_by_kind": str, "tls_issues": str,
 }
 # Pages other than articles whose validators (ETag, Last-Modified) make the next run's request conditional.
 VALIDATOR_COLUMNS: dict[str, type] = {"url": str, "portal": str, "etag": str, "last_modified": str, "checked_at": str}

@@ -33,7 +33,7 @@ import re
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
 from form2request import form2request
@@ -44,6 +44,8 @@ from crawler.dates import parse_date
 from crawler.incremental import DEEP, INCREMENTAL, SINCE, Recheck, RecheckPolicy, choose_mode, due_rechecks, read_state
 from crawler.items import ArticleCheck, PageCapture
 from crawler.middlewares import WARC_RECORD
+from crawler.pagechecks import login_wall, not_html, soft_404
+from crawler.refusals import count_refusal
 from crawler.registry import Portal, load_registry
 from crawler.selectors import CompiledSelectors
 from crawler.urls import canonical_url, url_key
@@ -61,6 +63,10 @@ POSTBACK_FORM = "//form[.//input[@name='__VIEWSTATE' or @name='__EVENTTARGET']]"
 MAX_SITEMAP_DEPTH = 3
 # Answers a re-check handles itself: unchanged, and gone.
 RECHECK_STATUSES = [304, 404, 410]
+# A sitemap lists at most 50,000 URLs (sitemaps.org).
+MAX_SITEMAP_LINKS = 50_000
+# The last bytes of a page where its closing </html> is looked for.
+PAGE_END_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class PortalSpider(scrapy.Spider):
     rechecks: list[Recheck]  # archived articles due for a re-check
     validators: dict[str, tuple[str, str]]  # page URL → (ETag, Last-Modified) stored by an earlier run
     page_links: dict[str, set[str]]         # listing, feed or sitemap URL → article keys it showed
+    pager_keys: dict[str, set[str]]         # a listing URL without its page number → keys its pages showed
     fresh_validators: dict[str, tuple[str, str]]  # page URL → validators it sent in this run
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -100,6 +107,8 @@ class PortalSpider(scrapy.Spider):
         spider.queued_keys = set()
         spider.dates_shown = {}
         spider.probing = crawler.settings.getbool("PROBE")
+        spider.max_links_per_page = crawler.settings.getint("MAX_LINKS_PER_PAGE")
+        spider.pager_keys = {}
         spider._plan_run(crawler.settings)
         return spider
 
@@ -156,10 +165,13 @@ class PortalSpider(scrapy.Spider):
                       **state: Any) -> Iterable[scrapy.Request]:
         if self.not_modified(response):
             return
-        entries = self.listing_entries(response)
+        entries = self.capped(self.listing_entries(response), self.max_links_per_page, response.url)
         self._count("listing_pages")
         self._count("links_found", len(entries))
         self.remember_page(response, entries)
+        if self.repeats_earlier_pages(response.url, page, entries):
+            count_refusal(self.crawler, "listing_repeats", f"{response.url}: page {page} shows only links earlier pages showed")
+            return
         requests = [r for entry in entries if (r := self.article_request(entry.url, entry.date_text, response.url))]
         if self.probing:
             yield from requests[:1]
@@ -186,7 +198,7 @@ class PortalSpider(scrapy.Spider):
             logger.info("%s: listing page %d has no articles", self.name, page)
             return False
         if page >= self.max_listing_pages:
-            logger.warning("%s: stopped at listing page %d (the limit of a %s run)", self.name, page, self.mode)
+            count_refusal(self.crawler, "listing_limit", f"stopped at listing page {page} (the limit of a {self.mode} run)")
             return False
         if self.mode == SINCE:
             return not self.all_older_than_since(entries)
@@ -194,6 +206,23 @@ class PortalSpider(scrapy.Spider):
             logger.info("%s: listing page %d brought nothing new; stop paging", self.name, page)
             return False
         return True
+
+    def repeats_earlier_pages(self, url: str, page: int, entries: list[ListingEntry]) -> bool:
+        """True when a page after the first shows only links that earlier pages of the same pager
+        showed: a pager that never ends, or a calendar that shows the same articles every day."""
+        keys = {self.key(entry.url) for entry in entries}
+        shown = self.pager_keys.setdefault(_without_page_number(url), set())
+        repeated = page > 1 and bool(keys) and keys <= shown
+        shown |= keys
+        return repeated
+
+    def capped(self, entries: list[ListingEntry], limit: int, url: str) -> list[ListingEntry]:
+        """At most `limit` links of one page: a link flood is cut, and the cut is counted."""
+        if len(entries) <= limit:
+            return entries
+        count_refusal(self.crawler, "links_capped", f"{url}: {len(entries)} links, the first {limit} read",
+                      len(entries) - limit)
+        return entries[:limit]
 
     def all_older_than_since(self, entries: list[ListingEntry]) -> bool:
         """True when the page shows dates and all of them are before --since: the walk is done."""
@@ -285,7 +314,7 @@ class PortalSpider(scrapy.Spider):
         self._count("feed_links", len(links))
         self._count("links_found", len(links))
         entries = [ListingEntry(canonical_url(response.urljoin(link.url)), link.date_text) for link in links]
-        entries = [entry for entry in entries if self.is_own(entry.url)]
+        entries = self.capped([entry for entry in entries if self.is_own(entry.url)], self.max_links_per_page, response.url)
         self.remember_page(response, entries)
         for entry in entries:
             if request := self.article_request(entry.url, entry.date_text, response.url):
@@ -317,7 +346,8 @@ class PortalSpider(scrapy.Spider):
             articles = [link for link in links if self.is_own(link.url) and self.selectors.is_article_url(link.url)]
             self._count("sitemap_links", len(articles))
             self._count("links_found", len(articles))
-            entries = [ListingEntry(canonical_url(link.url), link.date_text) for link in articles]
+            entries = self.capped([ListingEntry(canonical_url(link.url), link.date_text) for link in articles],
+                                  MAX_SITEMAP_LINKS, response.url)
             self.remember_page(response, entries)
             for entry in entries:
                 if request := self.article_request(entry.url, entry.date_text, response.url):
@@ -406,12 +436,30 @@ class PortalSpider(scrapy.Spider):
                 self._count(f"gone_{response.status}")
             yield ArticleCheck(self.portal.id, recheck.url_key, recheck.url, response.status, clock.now_iso())
             return
+        if reason := soft_404(response, response.meta.get("redirect_urls") or []):  # removed, but the portal answers 200 with an error page
+            logger.info("%s: gone: %s", self.name, reason)
+            self._count("gone_soft_404")
+            yield ArticleCheck(self.portal.id, recheck.url_key, recheck.url, response.status, clock.now_iso(),
+                               soft_404=True)
+            return
         yield from then(response, **then_kwargs)
 
     def parse_article(self, response: Response, listing_date: str = "", listing_url: str = ""):
         self._count("articles_fetched")
+        if refusal := self.not_an_article(response):
+            count_refusal(self.crawler, *refusal)
+            return
         shown = self.dates_shown.get(self.key(response.request.url), listing_date)
         yield self.capture(response, listing_date=shown, listing_url=listing_url)
+
+    def not_an_article(self, response: Response) -> tuple[str, str] | None:
+        """(refusal kind, detail) when the page that answered is not an article to archive."""
+        redirects = response.meta.get("redirect_urls") or []
+        for kind, check in (("not_html", not_html), ("login_wall", login_wall), ("soft_404", soft_404),
+                            ("truncated", _cut_short)):
+            if reason := check(response, redirects):
+                return kind, reason
+        return None
 
     def capture(self, response: Response, **meta: Any) -> PageCapture:
         cited = self.on_canonical_host(canonical_url(response.url))
@@ -454,6 +502,20 @@ def _with_validators(request: scrapy.Request, etag: str, modified: str, statuses
     if modified:
         headers["If-Modified-Since"] = modified
     return request.replace(headers=headers, meta={**request.meta, "handle_httpstatus_list": statuses})
+
+
+def _cut_short(response: Response, redirects: list[str]) -> str | None:
+    """A body the server ended by closing the connection (no length announced) before </html>."""
+    if "partial" in response.flags and not re.search(rb"</html\s*>", response.body[-PAGE_END_BYTES:], re.IGNORECASE):
+        return f"{response.url}: the connection closed after {len(response.body)} bytes, before </html>"
+    return None
+
+
+def _without_page_number(url: str) -> str:
+    """The pager a listing URL belongs to: the URL without its page-number parameter."""
+    parts = urlsplit(url)
+    query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True) if not PAGE_PARAMETER.match(name)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
 def _page_number(url: str) -> int | None:

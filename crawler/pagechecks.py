@@ -1,0 +1,85 @@
+"""Pages that answer 200 but are not the article that was asked for.
+
+Old portals rarely answer 404: a removed article shows "Không tìm thấy trang" with status
+200, or redirects to the home page; a section behind a login redirects to a login form.
+Archiving those as articles would put error pages in a researcher's results, and a re-check
+would record the error page as a new version. Each check returns why a page is not an
+article (a refusal kind of crawler/refusals.py and a detail), or None; `redirects` are the
+URLs that redirected to the response (Scrapy's `redirect_urls`).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+from scrapy.http import Response
+
+# A login page's URL, on the CMSs the portals run (ASP.NET ReturnUrl, SharePoint's
+# authenticate page, DNN's ctl=login, WordPress, Liferay, Vietnamese slugs).
+LOGIN_URL = re.compile(
+    r"(dang-?nhap|login|log-in|logon|signin|sign-in|/account/|/auth/|authenticate\.aspx|[?&]ctl=login|"
+    r"returnurl=|return_url=|redirect_to=|/xac-thuc)",
+    re.IGNORECASE,
+)
+LOGIN_HEADING = re.compile(r"^\s*(đăng nhập|dang nhap|login|log in|sign in)\b", re.IGNORECASE)
+# What error pages say in their title or heading. Matched on short texts only: an article's
+# headline may well contain "không tồn tại" in a sentence.
+NOT_FOUND_TEXT = re.compile(
+    r"(^\W*(lỗi|error|http)?\s*404\b|\b404\s*[-:–]?\s*(not found|error|lỗi)|lỗi 404|"
+    r"không tìm thấy (trang|bài|tin|nội dung|dữ liệu|đường dẫn)|"
+    r"(trang|bài viết|tin bài|nội dung|đường dẫn|liên kết)[^.]{0,40}không (tồn tại|có thật|khả dụng)|"
+    r"(bài viết|nội dung|trang|tin)( này)? đã bị (xóa|xoá|gỡ)|page not found|^\W*not found|"
+    r"file or directory not found|an error occurred)",
+    re.IGNORECASE,
+)
+MAX_ERROR_TITLE_CHARS = 90
+# Where portals send a removed article: the home page, or an error page.
+HOME_PATHS = frozenset({"", "/", "/index.html", "/index.php", "/default.aspx", "/pages/default.aspx",
+                        "/portal/pages/default.aspx", "/trang-chu", "/home", "/web/guest", "/web/guest/home"})
+ERROR_PATH = re.compile(r"(404|not-?found|notfound|error|loi|khong-tim-thay)", re.IGNORECASE)
+
+
+def login_wall(response: Response, redirects: list[str]) -> str | None:
+    """A redirect to a login page, or a login form standing where an article should be."""
+    if redirects and LOGIN_URL.search(unquote(response.url)):
+        return f"{redirects[0]} redirects to the login page {response.url}"
+    if _is_html(response) and response.css("input[type=password]"):
+        # The page's own title or main heading, not a sidebar's login box.
+        headings = response.css("title::text, h1 ::text").getall()
+        if LOGIN_URL.search(response.url) or any(LOGIN_HEADING.match(text) for text in headings):
+            return f"{response.url} is a login form"
+    return None
+
+
+def soft_404(response: Response, redirects: list[str]) -> str | None:
+    """An answer 200 that is an error page, or a redirect of the article to the home or an error page."""
+    if redirects:
+        path = urlsplit(response.url).path.rstrip("/").lower() or "/"
+        if path in HOME_PATHS or ERROR_PATH.search(path):
+            return f"{redirects[0]} redirects to {response.url}"
+    if not _is_html(response):
+        return None
+    for text in _error_texts(response):
+        if len(text) <= MAX_ERROR_TITLE_CHARS and NOT_FOUND_TEXT.search(text):
+            return f"{response.url} says {text!r}"
+    return None
+
+
+def not_html(response: Response, redirects: list[str]) -> str | None:
+    """An article link that answered a PDF, an image or JSON where a web page was expected."""
+    if _is_html(response):
+        return None
+    kind = response.headers.get("Content-Type", b"").decode("latin-1") or "no content type"
+    return f"{response.url} answered {kind}"
+
+
+def _error_texts(response: Response) -> list[str]:
+    """The page's title and first heading, where error pages say what went wrong."""
+    title = " ".join(" ".join(response.css("title ::text").getall()).split())
+    heading = " ".join(" ".join(response.css("h1 ::text").getall()[:3]).split())
+    return [text for text in (title, heading) if text]
+
+
+def _is_html(response: Response) -> bool:
+    return hasattr(response, "css") and b"html" in response.headers.get("Content-Type", b"text/html").lower()
