@@ -25,6 +25,7 @@ POSTBACK_CALL = re.compile(r"__doPostBack\(\s*['\"]([^'\"]*)['\"]\s*,\s*['\"]([^
 TRAILING_NUMBER = re.compile(r"(\d+)\s*$")
 GZIP_MAGIC = b"\x1f\x8b"
 SITEMAP_TYPES = ("sitemapindex", "urlset")
+PLAIN_LOC = re.compile(rb"<loc>\s*([^<>\s]+)\s*</loc>")
 # A sitemap is at most 50 MB uncompressed (sitemaps.org); refuse to inflate more than that.
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
@@ -123,15 +124,30 @@ def sitemap_body(body: bytes) -> bytes:
 
 def read_sitemap(body: bytes) -> tuple[str, list[Link]]:
     """("sitemapindex", sitemaps) or ("urlset", pages); ("", []) when the body is no sitemap.
-    No dates: <lastmod> says when a page changed, not when it was published."""
+    No dates: <lastmod> says when a page changed, not when it was published.
+
+    Entities are never expanded (no XXE, no billion laughs). A sitemap the XML parser refuses
+    (a hostile DTD, or a hand-made file that is not well-formed) is read for its plain <loc>s."""
     try:
-        sitemap = Sitemap(sitemap_body(body))
+        xml = sitemap_body(body)
+        sitemap = Sitemap(xml)
     except (ValueError, OSError, SyntaxError):
         return "", []
-    if sitemap.type not in SITEMAP_TYPES:
+    if sitemap.type in SITEMAP_TYPES:
+        links = [Link(entry["loc"].strip()) for entry in sitemap if (entry.get("loc") or "").strip()]
+        if links:
+            return sitemap.type, links
+    return _plain_locs(xml)
+
+
+def _plain_locs(xml: bytes) -> tuple[str, list[Link]]:
+    """The literal URLs in <loc> elements, found without an XML parser."""
+    head = xml[:4096]
+    kind = next((name for name in SITEMAP_TYPES if f"<{name}".encode() in head), "")
+    if not kind:
         return "", []
-    links = [Link(entry["loc"].strip()) for entry in sitemap if (entry.get("loc") or "").strip()]
-    return sitemap.type, links
+    urls = (html.unescape(match.decode("utf-8", errors="replace")) for match in PLAIN_LOC.findall(xml))
+    return kind, [Link(url) for url in urls if url.startswith(("http://", "https://"))]
 
 
 # --- ASP.NET postbacks ------------------------------------------------------------------------

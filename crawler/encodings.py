@@ -21,6 +21,10 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 UNICODE_VIETNAMESE = re.compile(r"[ăđơưĩũạ-ỹ]", re.IGNORECASE)
 # How much text the legacy detector needs to judge (it refuses short fragments).
 LEGACY_SAMPLE_CHARS = 2000
+# TCVN3 and VNI fonts are drawn over windows-1252 code points: a page typed in them is read as
+# cp1252, then converted (cp1258 would turn some of their letters into combining tones).
+LEGACY_FONT_CODEPAGE = "cp1252"
+MARKUP = re.compile(rb"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass
@@ -58,10 +62,19 @@ def _clean_decoding(body: bytes, declared: list[str]) -> str:
             return encoding
     if body.isascii():
         return "utf-8"
+    if _typed_in_legacy_font(body):
+        return LEGACY_FONT_CODEPAGE
     from charset_normalizer import from_bytes
 
     best = from_bytes(body).best()
     return _name(best.encoding) if best else "cp1258"
+
+
+def _typed_in_legacy_font(body: bytes) -> bool:
+    """A whole page in TCVN3 or VNI bytes (old .VnTime sites), whatever its header says."""
+    text = MARKUP.sub(b" ", body).decode(LEGACY_FONT_CODEPAGE, errors="replace")
+    sample = " ".join(text.split())[:LEGACY_SAMPLE_CHARS]
+    return bool(sample) and viparse.detect_text_encoding(sample) is not None
 
 
 def _decodes(body: bytes, encoding: str) -> bool:

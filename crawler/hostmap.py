@@ -19,6 +19,8 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.exceptions import DownloadCancelledError
+from twisted.internet.defer import CancelledError
 from twisted.internet.error import DNSLookupError
 
 from crawler.guard import AddressPolicy, BlockedAddress
@@ -70,12 +72,20 @@ class HostMapDownloadHandler(HTTP11DownloadHandler):
             if self.strict:
                 raise refuse(self.crawler, "outside_hostmap", f"{host!r} (HOSTMAP_STRICT): {request.url}")
             await self.check_address(request, host)
-            return await super().download_request(request)
+            return await self.fetch(request)
         netloc = urlparse_cached(request).netloc
         routed = request.replace(url=mapped_url(request.url, base))
         routed.headers["Host"] = netloc
-        response = await super().download_request(routed)
+        response = await self.fetch(routed)
         return response.replace(url=request.url)
+
+    async def fetch(self, request: Request) -> Response:
+        try:
+            return await super().download_request(request)
+        except (CancelledError, DownloadCancelledError) as error:
+            # A body that passes DOWNLOAD_MAXSIZE midway (no Content-Length) is cancelled without
+            # a word; say it as Scrapy says it for a Content-Length over the cap.
+            raise DownloadCancelledError(str(error) or f"{request.url}: cancelled past the download max size") from None
 
     async def check_address(self, request: Request, host: str) -> None:
         """Refuse a request whose host resolves to an address the crawl must not reach."""

@@ -4,11 +4,15 @@ what a hostile or broken server does is refused, counted, or stops its portal's 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlsplit
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured, ResponseDataLossError
+from scrapy.http.cookies import CookieJar
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler import clock
@@ -127,9 +131,11 @@ class FaultAccountingMiddleware:
 
 
 class CircuitBreakerMiddleware:
-    """Pauses a portal for the rest of the run when CIRCUIT_BREAKER_FAILURES requests in a row
-    failed (5xx, 429, timeouts, refused connections, after retries), so that a portal answering
-    503 to everything costs minutes, not hours, while the other portals finish."""
+    """Pauses a portal for the rest of the run when CIRCUIT_BREAKER_FAILURES attempts in a row
+    failed (5xx, 429, timeouts, refused connections), so that a portal answering 503 to everything
+    costs minutes, not hours, while the other portals finish. Attempts, not requests: Scrapy
+    schedules retries after every new request, so counting given-up requests would let a whole
+    listing's worth of first attempts through before the first one counted."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -137,10 +143,15 @@ class CircuitBreakerMiddleware:
         if self.threshold <= 0:
             raise NotConfigured
         self.failures_in_a_row = 0
+        self.open = False
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        if self.open:  # what was queued before the portal was paused is not sent
+            raise IgnoreRequest(f"portal paused: {request.url}")
 
     def process_response(self, request, response, spider=None):
         if response.status >= 500 or response.status == 429:
@@ -157,11 +168,24 @@ class CircuitBreakerMiddleware:
     def failed(self, what: str) -> None:
         self.failures_in_a_row += 1
         if self.failures_in_a_row == self.threshold:
+            self.open = True
             portal = portal_of(self.crawler)
             logger.error("%s: %d failures in a row (last: %s); portal paused for this run", portal,
                          self.failures_in_a_row, what)
             self.crawler.stats.set_value(f"vnarchive/{portal}/circuit_open", 1)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=CIRCUIT_OPEN))
+
+
+class HostOnlyCookiesMiddleware(CookiesMiddleware):
+    """Scrapy's cookie handling, with a cookie set without a Domain kept to the host that set it.
+
+    Python's cookie jar by default also sends such a cookie to every host whose name ends with
+    the setter's (`x.gov.vn`'s session to `cdn.x.gov.vn`, even to `evil-x.gov.vn`)."""
+
+    def __init__(self, debug: bool = False):
+        super().__init__(debug)
+        self.jars = defaultdict(lambda: CookieJar(policy=DefaultCookiePolicy(
+            strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)))
 
 
 class CrossHostHeadersMiddleware:

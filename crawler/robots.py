@@ -24,7 +24,8 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.refusals import refuse
+from crawler.refusals import portal_of, refuse
+from crawler.runs import NOT_ERRORS_STAT
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ class RobotsPolicyMiddleware:
             rules = HostRules(None, True, f"robots.txt unreachable ({type(error).__name__}: {error})")
         else:
             rules = self.read_answer(response.status, response.body)
+            if response.status >= 400:  # an answer about robots.txt, not a failure of the portal
+                self.crawler.stats.inc_value(f"vnarchive/{portal_of(self.crawler)}/{NOT_ERRORS_STAT}/http_{response.status}")
         logger.info("%s/robots.txt: %s", origin, rules.detail)
         return rules
 

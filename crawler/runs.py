@@ -40,7 +40,9 @@ CIRCUIT_OPEN = "circuit_open"
 # Outcomes of a portal that was not crawled through (the run's exit code counts them).
 FAILED_OUTCOMES = frozenset({"broken", "aborted", "paused"})
 # Dropped on purpose, not failed: refusals have their own counts (crawler/refusals.py).
-NOT_ERRORS = ("IgnoreRequest", "Refused")
+NOT_ERRORS = ("IgnoreRequest", "Refused", "DownloadCancelledError")
+# Under vnarchive/<portal>/: HTTP answers that are not failures of the portal (http_404 of a robots.txt).
+NOT_ERRORS_STAT = "not_errors"
 # Scrapy's own counts of what it declined, under the refusal kind they are.
 SCRAPY_REFUSALS = {"urllength/request_ignored_count": "url_too_long", "offsite/filtered": "offsite"}
 
@@ -58,9 +60,14 @@ def errors_by_kind(stats: dict, portal: str) -> Counter:
             kinds[f"spider_{key.split('/', 1)[1]}"] += value
         elif key.startswith(f"vnarchive/{portal}/errors/"):
             kinds[key.rsplit("/", 1)[1]] += value
-    # A 404 or 410 on a re-check is news (the article is gone), not a failure.
+    # A 404 or 410 on a re-check is news (the article is gone), and a missing robots.txt, feed or
+    # sitemap is a fact of the portal: answers, not failures.
     for status in ("404", "410"):
         kinds[f"http_{status}"] -= stats.get(f"vnarchive/{portal}/gone_{status}", 0)
+    prefix = f"vnarchive/{portal}/{NOT_ERRORS_STAT}/"
+    for key, value in stats.items():
+        if key.startswith(prefix):
+            kinds[key[len(prefix):]] -= value
     return +kinds
 
 

@@ -48,7 +48,7 @@ TWISTED_DNS_RESOLVER = "crawler.guard.GuardedResolver"
 # per portal run (portal_runs.tls_issues). TLS_VERIFY = True refuses them (`vnarchive crawl` applies it).
 TLS_VERIFY = False
 VERIFYING_CONTEXT_FACTORY = "scrapy.core.downloader.contextfactory.BrowserLikeContextFactory"
-# A portal whose requests fail this many times in a row (after retries) is paused for the run.
+# A portal whose requests fail this many times in a row (each attempt) is paused for the run.
 CIRCUIT_BREAKER_FAILURES = 10
 
 # Only the web: no file:, data:, ftp: or s3: fetches from a link on a portal page.
@@ -70,17 +70,19 @@ TELNETCONSOLE_ENABLED = False
 
 # Every response is kept as a WARC record: after decompression (590), before retries (550),
 # so what is recorded is what the spider reads.
-# Refusals and faults are accounted just after that (540: the final answer of each request),
-# and the circuit breaker counts failures in a row (535).
+# Refusals and faults are accounted just after that (540: the final answer of each request); the
+# circuit breaker counts failed attempts in a row before retries hide them (555).
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.RobotsPolicyMiddleware": 100,
     "crawler.middlewares.CrossHostHeadersMiddleware": 450,
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.middlewares.HostOnlyCookiesMiddleware": 700,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.middlewares.CountedDecompressionMiddleware": 590,
     "crawler.middlewares.WarcCaptureMiddleware": 545,
     "crawler.middlewares.FaultAccountingMiddleware": 540,
-    "crawler.middlewares.CircuitBreakerMiddleware": 535,
+    "crawler.middlewares.CircuitBreakerMiddleware": 555,
 }
 # WARC_DIR: default warc/ beside ARCHIVE_PATH; WARC_FILE: set per run by `vnarchive crawl`.
 WARC_DIR = ""

@@ -38,6 +38,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import scrapy
 from form2request import form2request
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import clock, discovery
 from crawler.dates import parse_date
@@ -46,6 +47,7 @@ from crawler.items import ArticleCheck, PageCapture
 from crawler.middlewares import WARC_RECORD
 from crawler.pagechecks import login_wall, not_html, soft_404
 from crawler.refusals import count_refusal
+from crawler.runs import NOT_ERRORS_STAT
 from crawler.registry import Portal, load_registry
 from crawler.selectors import CompiledSelectors
 from crawler.urls import canonical_url, url_key
@@ -357,6 +359,8 @@ class PortalSpider(scrapy.Spider):
 
     def discovery_failed(self, failure) -> None:
         """A missing feed or sitemap is worth a line in the log, not an error of the run."""
+        if failure.check(HttpError):
+            self._count(f"{NOT_ERRORS_STAT}/http_{failure.value.response.status}")
         logger.info("%s: %s", self.name, failure.getErrorMessage())
 
     # --- conditional requests -------------------------------------------------------------
