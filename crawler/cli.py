@@ -25,6 +25,7 @@ from typing import Iterator
 import click
 
 from crawler import __version__, clock
+from crawler.export import export
 from crawler.registry import RegistryError, get_topic, load_registry
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANNOT_START, EXIT_PARTIAL, EXIT_DISK_FULL = 0, 1, 2, 3, 4, 5
@@ -41,6 +42,9 @@ def db_option(command):
 @click.version_option(__version__)
 def main() -> None:
     """An archive of Vietnamese provincial government news."""
+
+
+main.add_command(export)  # defined beside what it writes (crawler/export.py)
 
 
 # --- crawl -------------------------------------------------------------------
@@ -298,8 +302,8 @@ def reextract(db_path: str, portal_ids: tuple[str, ...], dry_run: bool) -> None:
 @db_option
 @click.argument("out", type=click.Path(dir_okay=False))
 def snapshot(db_path: str, out: str) -> None:
-    """A consistent copy of the archive for publishing, with a Datasette inspect file beside it:
-    `datasette -i OUT --inspect-file OUT.inspect.json`."""
+    """A consistent copy of the archive for publishing, with a Datasette inspect file beside it
+    (`vnarchive serve --db OUT --public` serves it immutable; name it archive.db)."""
     import subprocess
 
     from crawler.store import Archive
@@ -313,7 +317,7 @@ def snapshot(db_path: str, out: str) -> None:
     inspect_file = f"{out}.inspect.json"
     subprocess.run([sys.executable, "-m", "datasette", "inspect", out, "--inspect-file", inspect_file], check=True)
     click.echo(f"{out} ({Path(out).stat().st_size // 1024} KiB) and {inspect_file}; serve with:\n"
-               f"  datasette -i {out} --inspect-file {inspect_file} --metadata metadata.yml")
+               f"  vnarchive serve --db {out} --public")
 
 
 def _existing_archive(db_path: str) -> None:
@@ -396,18 +400,32 @@ def replica(port: int, today, total_articles, edition: int) -> None:
 @db_option
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--host", default="127.0.0.1", show_default=True)
-def serve(db_path: str, port: int, host: str) -> None:
-    """Serve the archive with Datasette (search, facets, CSV/JSON export)."""
+@click.option("--public", is_flag=True,
+              help="For a public deployment: no arbitrary SQL (stored queries still run), time and row limits, "
+                   "no database download; robots are turned away. Serves OUT.db immutable when `vnarchive "
+                   "snapshot` left OUT.db.inspect.json beside it.")
+def serve(db_path: str, port: int, host: str, public: bool) -> None:
+    """Serve the archive with Datasette (search, facets, stored queries, article pages, CSV/JSON export)."""
     _existing_archive(db_path)
-    _exec_datasette(db_path, host, port)
+    _exec_datasette(db_path, host, port, public=public)
 
 
-def _exec_datasette(db_path: str, host: str, port: int) -> None:
-    # Facet suggestions scan every column of a large table on each page: off.
-    args = [sys.executable, "-m", "datasette", "serve", db_path, "--host", host, "--port", str(port),
-            "--setting", "suggest_facets", "off"]
+def _exec_datasette(db_path: str, host: str, port: int, public: bool = False) -> None:
+    from crawler.datasette_plugin import PUBLIC_SETTINGS, SERVE_SETTINGS
+
+    inspect_file = Path(f"{db_path}.inspect.json")
+    immutable = public and inspect_file.exists()  # a snapshot: nobody writes it, its counts are precomputed
+    args = [sys.executable, "-m", "datasette", "serve", *(["-i"] if immutable else []), db_path,
+            "--host", host, "--port", str(port)]
+    if immutable:
+        args += ["--inspect-file", str(inspect_file)]
+    for name, value in (PUBLIC_SETTINGS if public else SERVE_SETTINGS).items():
+        args += ["--setting", name, "on" if value is True else "off" if value is False else str(value)]
     if METADATA_FILE.exists():
         args += ["--metadata", str(METADATA_FILE)]
+    if Path(db_path).stem != "archive":  # Datasette names a database after its file
+        click.echo(f"warning: metadata.yml (descriptions, stored queries, article pages) is written for a database "
+                   f"named archive; {db_path} is served as {Path(db_path).stem}: name it archive.db", err=True)
     click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C stops it)")
     sys.stdout.flush()
     os.execv(sys.executable, args)

@@ -88,6 +88,7 @@ class Archive:
         with self.db.conn:
             self._create_tables()
             self._add_new_columns()
+            self._create_indexes()  # after the columns: an older archive gets them first
         fts = self.db["articles_fts"]
         if fts.exists() and FTS_TOKENIZER not in (fts.schema or ""):
             self.db["articles"].disable_fts()  # an older index that folded diacritics itself: rebuild
@@ -106,12 +107,17 @@ class Archive:
         self.db["crawl_runs"].create(CRAWL_RUN_COLUMNS, pk="id", if_not_exists=True)
         self.db["portal_runs"].create(PORTAL_RUN_COLUMNS, pk=("run_id", "portal"), if_not_exists=True,
                                       foreign_keys=[("run_id", "crawl_runs", "id"), ("portal", "portals", "id")])
+
+    def _create_indexes(self) -> None:
         for table, columns in (
             ("articles", ["portal", "published_at"]), ("articles", ["published_at"]),
             ("articles", ["province", "published_at"]), ("revisions", ["url_key"]),
-            ("portal_runs", ["portal", "run_id"]),
+            ("portal_runs", ["portal", "run_id"]), ("articles", ["title", "portal"]),
         ):
             self.db[table].create_index(columns, if_not_exists=True)
+        # Republications: few rows have duplicate_of, so only they are indexed (near_duplicates query).
+        self.db.execute("CREATE INDEX IF NOT EXISTS idx_articles_duplicate_of ON articles(duplicate_of) "
+                        "WHERE duplicate_of IS NOT NULL")
 
     def _add_new_columns(self) -> None:
         """Archives made by an older version get the columns added since, empty."""
