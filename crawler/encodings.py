@@ -21,6 +21,11 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 UNICODE_VIETNAMESE = re.compile(r"[ăđơưĩũạ-ỹ]", re.IGNORECASE)
 # How much text the legacy detector needs to judge (it refuses short fragments).
 LEGACY_SAMPLE_CHARS = 2000
+# TCVN3 and VNI put their marked letters on Latin-1 code points (`Céng hoµ`, `Coäng hoøa`):
+# text with fewer of them than a short line of Vietnamese carries is not worth the detector,
+# which costs more than the rest of an article's extraction.
+LATIN1_MARKS = re.compile(r"[\u00a1-\u00ff]")
+LEGACY_MIN_MARKS = 3
 # TCVN3 and VNI fonts are drawn over windows-1252 code points: a page typed in them is read as
 # cp1252, then converted (cp1258 would turn some of their letters into combining tones).
 LEGACY_FONT_CODEPAGE = "cp1252"
@@ -99,11 +104,16 @@ def repair_legacy_lines(lines: list[str]) -> tuple[list[str], str | None]:
     each line without Unicode Vietnamese letters is converted with it.
     """
     sample = " ".join(line for line in lines if not UNICODE_VIETNAMESE.search(line))[:LEGACY_SAMPLE_CHARS]
-    legacy = viparse.detect_text_encoding(sample) if sample.strip() else None
+    legacy = viparse.detect_text_encoding(sample) if _may_be_legacy(sample) else None
     if legacy is None:
         return lines, None
     repaired = [line if UNICODE_VIETNAMESE.search(line) else viparse.fix(line, encoding=legacy) for line in lines]
     return repaired, legacy
+
+
+def _may_be_legacy(sample: str) -> bool:
+    marks = LATIN1_MARKS.finditer(sample)
+    return sum(1 for _ in zip(range(LEGACY_MIN_MARKS), marks)) == LEGACY_MIN_MARKS
 
 
 def repair_legacy_text(root: etree._Element) -> str | None:

@@ -141,11 +141,15 @@ def extract_html(
 # Real article pages nest 20-40 elements deep; broken or generated ones far deeper, beyond what
 # the recursive readers here (and trafilatura's) can walk.
 MAX_NESTING = 150
+# The elements one level deeper than that, found by libxml2 in one pass over the levels above.
+TOO_DEEP = etree.XPath("/".join(["*"] * (MAX_NESTING + 1)))
 
 
 def _flatten_deep_nesting(root, warnings: list[str]) -> None:
     """Unwrap elements nested deeper than MAX_NESTING: their text and children move up to the
     ancestor at that depth, so nothing of the text is lost."""
+    if not TOO_DEEP(root):  # the common case, without walking the tree in Python
+        return
     too_deep = []
     stack = [(root, 0)]
     while stack:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
 from lxml import etree
 from parsel import Selector, SelectorList
@@ -45,7 +46,12 @@ def split_alternatives(css: str) -> tuple[str, ...]:
 
 def marker_names(element: etree._Element) -> str:
     """Class and id as lowercase segments: `divDetail_DateCreate` → `div_detail_date_create`."""
-    names = f"{element.get('class', '')} {element.get('id', '')}"
+    return _segments(f"{element.get('class', '')} {element.get('id', '')}")
+
+
+# A layout repeats the same few hundred class names on every page and on every element of a kind.
+@lru_cache(maxsize=16384)
+def _segments(names: str) -> str:
     return CAMEL_HUMP.sub("_", names).lower()
 
 
@@ -108,7 +114,8 @@ class CompiledSelectors:
         pattern = self.markers.get(key)
         if pattern is None:
             return []
-        return [e for e in page.root.iter() if isinstance(e.tag, str) and pattern.search(marker_names(e))]
+        return [e for e in page.root.iter() if isinstance(e.tag, str) and (e.get("class") or e.get("id"))
+                and pattern.search(marker_names(e))]
 
     def content_node(self, page: Selector) -> Selector | None:
         """The article's container: of the candidates, the deepest that holds most of the text."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
 PLAIN_VOWELS = frozenset("aeiouy")
@@ -23,14 +24,25 @@ WHITESPACE_RUN = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 def to_nfc(text: str) -> str:
     """NFC with canonical tone placement in every word."""
-    return WORD.sub(_canonical_word, unicodedata.normalize("NFC", text))
+    return WORD.sub(_canonical_match, unicodedata.normalize("NFC", text))
+
+
+class _FoldedLetters(dict):
+    """str.translate table, filled as letters are met: each letter's NFD without its marks."""
+
+    def __missing__(self, code: int) -> str:
+        letter = chr(code)
+        folded = "".join(ch for ch in unicodedata.normalize("NFD", letter) if not unicodedata.combining(ch))
+        self[code] = folded = "d" if folded == "đ" else folded
+        return folded
+
+
+_FOLDED_LETTERS = _FoldedLetters()
 
 
 def fold(text: str) -> str:
     """Lowercase, no diacritics, đ→d: what a query typed without tone marks matches."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.replace("đ", "d")
+    return text.lower().translate(_FOLDED_LETTERS)
 
 
 def clean_line(text: str) -> str:
@@ -38,8 +50,14 @@ def clean_line(text: str) -> str:
     return WHITESPACE_RUN.sub(" ", to_nfc(text)).strip()
 
 
-def _canonical_word(match: re.Match[str]) -> str:
+def _canonical_match(match: re.Match[str]) -> str:
     word = match.group(0)
+    return word if word.isascii() else _canonical_word(word)
+
+
+# Vietnamese has some thousands of syllables, and every page repeats them: each is placed once.
+@lru_cache(maxsize=65536)
+def _canonical_word(word: str) -> str:
     decomposed = unicodedata.normalize("NFD", word)
     tones = [ch for ch in decomposed if ch in TONE_MARKS]
     if len(tones) != 1:  # untoned, or malformed (two tones): leave as typed
