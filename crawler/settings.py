@@ -15,6 +15,9 @@ USER_AGENT = f"vnarchive/{__version__} (+archive of Vietnamese provincial news f
 # Politeness: these are small government servers, often shared with other services.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Scrapy starts this many tasks for the output of every response; ours yield one capture or a
+# page of links, and the captures wait on the extraction workers, not on each other.
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 0.25
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5

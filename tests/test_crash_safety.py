@@ -44,10 +44,14 @@ def article_count(db: Path) -> int:
         return 0
 
 
-def reached(db: Path, articles: int) -> bool:
-    if articles == 0:
-        return any((db.parent / "warc").glob("*.open"))
-    return article_count(db) >= articles
+def open_warc_files(db: Path) -> set[Path]:
+    return set((db.parent / "warc").glob("*.open"))
+
+
+def reached(db: Path, articles: int, open_before: set[Path]) -> bool:
+    """The run has started (its own WARC file is open) and the archive holds `articles`. A fast
+    earlier run may have left more than that: the kill then comes as soon as this run has started."""
+    return bool(open_warc_files(db) - open_before) and article_count(db) >= articles
 
 
 def datasette_reads(db: Path) -> int:
@@ -65,9 +69,10 @@ def killed_and_rerun(replica, tmp_path_factory):
     db = tmp_path_factory.mktemp("killed") / "archive.db"
     kills, overlapping, orphans = [], None, []
     for articles in KILL_AT:
+        open_before = open_warc_files(db)
         crawl = start_crawl(db, replica)
         deadline = time.monotonic() + WAIT_SECONDS
-        while crawl.poll() is None and not reached(db, articles) and time.monotonic() < deadline:
+        while crawl.poll() is None and not reached(db, articles, open_before) and time.monotonic() < deadline:
             time.sleep(0.05)
         if crawl.poll() is None:
             if articles == 40:
