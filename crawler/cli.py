@@ -25,6 +25,7 @@ from typing import Iterator
 import click
 
 from crawler import __version__, clock
+from crawler.backfill import backfill
 from crawler.export import export
 from crawler.registry import RegistryError, get_topic, load_registry
 
@@ -45,6 +46,7 @@ def main() -> None:
 
 
 main.add_command(export)  # defined beside what it writes (crawler/export.py)
+main.add_command(backfill)  # crawler/backfill.py
 
 
 # --- crawl -------------------------------------------------------------------

@@ -32,6 +32,8 @@ REFUSAL_KINDS: dict[str, str] = {
     "page_limit": "the portal's crawl stopped at CLOSESPIDER_PAGECOUNT responses",
     "url_too_long": "a URL longer than URLLENGTH_LIMIT",
     "offsite": "a link or redirect to a host outside the portal's domains",
+    "redirect": "a web archive's capture of an article that is a redirect (3xx), not the article",
+    "http_error": "a web archive's capture that is an HTTP error (4xx, 5xx), or a copy the archive does not have",
 }
 
 

@@ -133,6 +133,28 @@ TOPIC = ""
 # `vnarchive probe`: one listing page and one article per portal, nothing stored.
 PROBE = False
 
+# `vnarchive crawl --workers-redis` (crawler/distributed.py): a worker's crawl of a portal ends when
+# the shared frontier has been empty this long, since another worker may still be adding to it.
+FRONTIER_IDLE_SECONDS = 30.0
+
+# `vnarchive backfill` (crawler/backfill.py): where the web archives are (the replica serves the same
+# hosts), how far apart its requests go (the real archives ask for a polite rate; tests set 0), how many
+# rows a Wayback CDX page holds, and how long a 429/503 Retry-After is obeyed.
+WAYBACK_URL = "https://web.archive.org"
+COMMONCRAWL_INDEX_URL = "https://index.commoncrawl.org"
+COMMONCRAWL_DATA_URL = "https://data.commoncrawl.org"
+BACKFILL_DELAY = 1.0
+BACKFILL_INDEX_LIMIT = 1000
+BACKFILL_MAX_LISTINGS = 2000  # captures of pages that may be listings read per run, sections first
+RETRY_AFTER_MAX = 300.0
+RETRY_AFTER_TIMES = 3
+RETRY_AFTER_DEFAULT = 10.0  # a 429/503 without Retry-After
+BACKFILL_PORTAL = ""
+BACKFILL_SOURCE = ""
+BACKFILL_SINCE = ""
+BACKFILL_UNTIL = ""
+BACKFILL_CAPTURE = "latest"
+
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

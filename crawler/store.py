@@ -13,6 +13,7 @@ import json
 import sqlite3
 from collections import Counter
 from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -35,13 +36,16 @@ ARTICLE_COLUMNS: dict[str, type] = {
     "fetched_url": str, "listing_date": str, "listing_url": str,
     "warc_file": str, "warc_offset": int, "warc_length": int, "raw_digest": str,
     "etag": str, "last_modified": str, "gone_at": str, "gone_status": int,
+    # Where the version came from: live (a crawl of the portal), wayback or commoncrawl (`vnarchive
+    # backfill`: captured_at is then the archive's capture time), the archive's URL and digest of it.
+    "capture_source": str, "archive_url": str, "archive_digest": str,
 }
 # Columns whose change makes a new version of an article (the rest is bookkeeping).
 VERSIONED_COLUMNS = ("title", "lead", "body", "author", "source", "source_date", "category",
                      "published_at", "date_source", "images", "attachments", "content_hash")
 # What a revision keeps besides the versioned columns: where its raw page is, and what read it.
 REVISION_PROVENANCE = ("captured_at", "word_count", "warc_file", "warc_offset", "warc_length", "raw_digest",
-                       "extractor_version")
+                       "extractor_version", "capture_source", "archive_url", "archive_digest")
 REVISION_COLUMNS: dict[str, type] = {
     "id": int, "url_key": str, "seen_from": str, "seen_until": str, "replaced_at": str,
     **{column: ARTICLE_COLUMNS[column] for column in VERSIONED_COLUMNS + REVISION_PROVENANCE},
@@ -64,6 +68,15 @@ PORTAL_RUN_COLUMNS: dict[str, type] = {
     "articles_fetched": int, "rechecked": int, "not_modified": int, "new": int, "changed": int,
     "unchanged": int, "gone": int, "extracted": int, "dated": int, "errors": int, "errors_by_kind": str,
     "finish_reason": str, "refused": int, "refused_by_kind": str, "tls_issues": str,
+}
+# Every article-shaped capture a web archive's index listed for a portal (`vnarchive backfill`), and
+# what became of it once fetched: stored, a refusal kind, not_an_article, error (tried again); and
+# the captures of pages read as possible listings (listing, not_a_listing). listing_date and
+# listing_url: what an archived listing showed beside the article's link, kept for later runs.
+BACKFILL_CAPTURE_COLUMNS: dict[str, type] = {
+    "source": str, "archive_url": str, "portal": str, "url_key": str, "url": str, "captured_at": str,
+    "status": int, "archive_digest": str, "outcome": str, "checked_at": str, "run_id": int,
+    "listing_date": str, "listing_url": str,
 }
 # Pages other than articles whose validators (ETag, Last-Modified) make the next run's request conditional.
 VALIDATOR_COLUMNS: dict[str, type] = {"url": str, "portal": str, "etag": str, "last_modified": str, "checked_at": str}
@@ -104,6 +117,7 @@ class Archive:
         self.db["revisions"].create(REVISION_COLUMNS, pk="id", if_not_exists=True,
                                     foreign_keys=[("url_key", "articles", "url_key")])
         self.db["page_validators"].create(VALIDATOR_COLUMNS, pk="url", if_not_exists=True)
+        self.db["backfill_captures"].create(BACKFILL_CAPTURE_COLUMNS, pk=("source", "archive_url"), if_not_exists=True)
         self.db["crawl_runs"].create(CRAWL_RUN_COLUMNS, pk="id", if_not_exists=True)
         self.db["portal_runs"].create(PORTAL_RUN_COLUMNS, pk=("run_id", "portal"), if_not_exists=True,
                                       foreign_keys=[("run_id", "crawl_runs", "id"), ("portal", "portals", "id")])
@@ -113,6 +127,7 @@ class Archive:
             ("articles", ["portal", "published_at"]), ("articles", ["published_at"]),
             ("articles", ["province", "published_at"]), ("revisions", ["url_key"]),
             ("portal_runs", ["portal", "run_id"]), ("articles", ["title", "portal"]),
+            ("backfill_captures", ["portal", "captured_at"]),
         ):
             self.db[table].create_index(columns, if_not_exists=True)
         # Republications: few rows have duplicate_of, so only they are indexed (near_duplicates query).
@@ -183,13 +198,16 @@ class Archive:
 
     def save_articles(self, records: list[ArticleRecord | ArticleCheck], portals: dict[str, Portal]) -> Counter:
         """One transaction for the batch: insert new articles, update changed ones (the old version
-        goes to revisions), move `last_seen` of unchanged ones, mark gone ones. Returns counts of
-        new, changed, unchanged, not_modified and gone."""
+        goes to revisions), move `last_seen` of unchanged ones, mark gone ones; a web archive's capture
+        older than the stored version goes behind it (insert_older_revision). Returns counts of new,
+        changed, unchanged, not_modified, gone and older_revision."""
         counts: Counter = Counter()
         with self.db.conn:
             for record in records:
                 if isinstance(record, ArticleCheck):
                     counts[self._save_check(record)] += 1
+                elif (current := self._stored_after(record)) is not None:
+                    counts[self.insert_older_revision(record, current, portals.get(record.portal or ""))] += 1
                 else:
                     counts[self._save_article(record, portals.get(record.portal or ""))] += 1
         return counts
@@ -199,19 +217,29 @@ class Archive:
         seen = {"last_seen": row["captured_at"], "last_checked": row["captured_at"], "gone_at": None, "gone_status": None}
         previous = self._stored(record.url_key)
         if previous is None:
-            self.db["articles"].insert({**row, **seen, "first_seen": row["captured_at"]})
+            self._insert("articles", {**row, **seen, "first_seen": row["captured_at"]})
             return "new"
         if previous["content_hash"] == row["content_hash"]:
             # The stored version keeps its capture; only the validators follow the portal.
-            self.db["articles"].update(record.url_key, {**seen, "etag": row["etag"], "last_modified": row["last_modified"]})
+            self._update_article(record.url_key, {**seen, "etag": row["etag"], "last_modified": row["last_modified"]})
             return "unchanged"
-        self.db["revisions"].insert({
+        self._insert("revisions", {
             "url_key": record.url_key, "seen_from": previous["captured_at"] or previous["first_seen"],
             "seen_until": previous["last_seen"], "replaced_at": row["captured_at"],
             **{column: previous[column] for column in VERSIONED_COLUMNS + REVISION_PROVENANCE},
         })
-        self.db["articles"].update(record.url_key, {**row, **seen})
+        self._update_article(record.url_key, {key: value for key, value in {**row, **seen}.items() if key != "url_key"})
         return "changed"
+
+    # Rows of the crawl's hot path are written in plain SQL: the columns are the schema's own
+    # (created above), and sqlite-utils' insert and update read the table's schema again for every row.
+    def _insert(self, table: str, row: dict[str, Any]) -> None:
+        columns = ", ".join(f"[{column}]" for column in row)
+        self.db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+
+    def _update_article(self, key: str, values: dict[str, Any]) -> None:
+        assignments = ", ".join(f"[{column}] = ?" for column in values)
+        self.db.execute(f"UPDATE articles SET {assignments} WHERE url_key = ?", [*values.values(), key])
 
     def _save_check(self, check: ArticleCheck) -> str:
         if check.gone:
@@ -219,13 +247,64 @@ class Archive:
                 "UPDATE articles SET gone_at = coalesce(gone_at, ?), gone_status = ?, last_checked = ? WHERE url_key = ?",
                 [check.checked_at, check.status, check.checked_at, check.url_key])
             return "gone"
-        self.db["articles"].update(check.url_key, {
+        self._update_article(check.url_key, {
             "last_seen": check.checked_at, "last_checked": check.checked_at, "gone_at": None, "gone_status": None})
         return "not_modified"
 
     def _stored(self, key: str) -> dict[str, Any] | None:
-        rows = list(self.db["articles"].rows_where("url_key = ?", [key], limit=1))
-        return rows[0] if rows else None
+        cursor = self.db.execute("SELECT * FROM articles WHERE url_key = ?", [key])
+        found = cursor.fetchone()
+        return dict(zip((column for column, *_ in cursor.description), found)) if found else None
+
+    # --- versions older than the stored one (web archives' captures) ----------------------------
+
+    def _stored_after(self, record: ArticleRecord) -> dict[str, Any] | None:
+        """The stored article, when the record is a web archive's capture from before it was last
+        seen. Live fetches are always the newest: they are not asked (no extra read per row)."""
+        if getattr(record, "capture_source", "live") == "live":
+            return None
+        current = self._stored(record.url_key)
+        if current is None or _moment(record.captured_at) >= _moment(current["last_seen"] or current["captured_at"]):
+            return None
+        return current
+
+    def insert_older_revision(self, record: ArticleRecord, current: dict[str, Any], portal: Portal | None) -> str:
+        """An older capture of a stored article: its text, when new, becomes a revision placed behind
+        the version that followed it; the current row stays as it is. The same text as a stored
+        version only widens when that version was seen. Returns older_revision or unchanged."""
+        row = article_row(record, portal)
+        at, key = row["captured_at"], record.url_key
+        # Versions seen before this capture were replaced by its version by then at the latest.
+        self.db.execute("UPDATE revisions SET replaced_at = ? WHERE url_key = ? AND seen_until < ? AND replaced_at > ?",
+                        [at, key, at, at])
+        if current["content_hash"] == row["content_hash"]:
+            self.db.execute("UPDATE articles SET first_seen = ? WHERE url_key = ? AND first_seen > ?", [at, key, at])
+            return "unchanged"
+        same = self.db.execute("SELECT id FROM revisions WHERE url_key = ? AND content_hash = ?",
+                               [key, row["content_hash"]]).fetchone()
+        if same:  # a second run, or another archive's copy of a version already kept
+            self.db.execute("UPDATE revisions SET seen_from = min(seen_from, ?), seen_until = max(seen_until, ?) "
+                            "WHERE id = ?", [at, at, same[0]])
+            return "unchanged"
+        self._insert("revisions", {
+            "url_key": key, "seen_from": at, "seen_until": at, "replaced_at": self._next_version_start(key, at, current),
+            **{column: row[column] for column in VERSIONED_COLUMNS + REVISION_PROVENANCE},
+        })
+        return "older_revision"
+
+    def _next_version_start(self, key: str, at: str, current: dict[str, Any]) -> str:
+        """When the version after the moment `at` was first seen: a revision's seen_from, else the
+        current version's first sighting."""
+        starts = [start for (start,) in self.db.execute("SELECT seen_from FROM revisions WHERE url_key = ?", [key])]
+        starts.append(current["first_seen"] or current["captured_at"])
+        later = [start for start in starts if start and _moment(start) > _moment(at)]
+        return min(later, key=_moment) if later else current["captured_at"]
+
+
+def _moment(iso: str) -> datetime:
+    """An ISO time as a datetime to compare (times without a zone are Vietnam time)."""
+    value = datetime.fromisoformat(iso)
+    return value if value.tzinfo else value.replace(tzinfo=timezone(timedelta(hours=7)))
 
 
 def archived_keys(connection, portal_id: str) -> set[str]:
@@ -240,4 +319,5 @@ def article_row(record: ArticleRecord, portal: Portal | None) -> dict[str, Any]:
     row["province"] = portal.province if portal else ""
     row["province_2025"] = portal.province_2025 if portal else ""
     row["year"] = int(record.published_at[:4]) if record.published_at else None
+    row.setdefault("capture_source", "live")  # records of web archive captures say which archive
     return row

@@ -19,6 +19,7 @@ from typing import Sequence
 from urllib.parse import unquote, urlsplit
 
 from . import datefmt
+from .archives import ARCHIVE_HOSTS, Archives
 from .corpus import CorpusArticle
 from .editions import articles_in_edition, edition_today
 from .portals import HOSTS
@@ -69,9 +70,13 @@ class Replica:
             articles = articles_in_edition(articles, today, edition, page_size=page_size)
         self.articles: Sequence[CorpusArticle] = articles
         self.sites: dict[str, Site] = build_sites(articles, today=edition_today(today, edition), page_size=page_size)
+        self.archives = Archives()
 
     def respond(self, request: Request) -> Response:
-        """The response for a request; unknown hosts (and defunct portals) get a plain 404."""
+        """The response for a request; unknown hosts (and defunct portals) get a plain 404. The web
+        archives' hosts answer with their captures of the defunct portals (archives.py)."""
+        if request.host in ARCHIVE_HOSTS:
+            return self.archives.respond(request)
         portal_id = HOSTS.get(request.host)
         if portal_id is None:
             return text_response("unknown host", status=404)
@@ -126,6 +131,7 @@ class ReplicaRequestHandler(BaseHTTPRequestHandler):
         return Request(
             self.command, host, unquote(target.path) or "/", target.query, body,
             if_none_match=self.headers.get("If-None-Match", ""), if_modified_since=self.headers.get("If-Modified-Since", ""),
+            range=self.headers.get("Range", ""),
         )
 
     def _send(self, response: Response, *, send_body: bool) -> None:

@@ -47,6 +47,7 @@ class Request:
     body: bytes = b""
     if_none_match: str = ""
     if_modified_since: str = ""
+    range: str = ""  # the Range header (the archives' WARC files are read by byte range)
 
     def query(self, *, lower_keys: bool = False) -> dict[str, list[str]]:
         """The query parameters."""
