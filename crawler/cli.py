@@ -67,13 +67,20 @@ main.add_command(backfill)  # crawler/backfill.py
 @click.option("--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting of crawler/settings.py for this run (VALUE read as JSON when it parses).")
+@click.option("--workers-redis", metavar="redis://HOST:PORT/DB",
+              help="Be one of several workers sharing a frontier in this Redis; `vnarchive ingest` stores what they find "
+                   "(the archive is only read). See crawler/distributed.py.")
 def crawl(db_path, portal_ids, portals_file, replica_url, hostmap, since, deep, recheck, topic, log_file, log_level,
-          overrides) -> None:
+          overrides, workers_redis) -> None:
     """Crawl the portals into the archive (the cron job). One run at a time per archive."""
-    portals = _chosen_portals(portal_ids or _extra_portal_ids(portals_file))
+    extra_ids = _extra_portal_ids(portals_file)
+    portals = _chosen_portals(portal_ids or extra_ids)
     _check_topic(topic)
     options = {"since": since.date().isoformat() if since else "", "deep": deep, "recheck": recheck, "topic": topic,
                "overrides": _setting_overrides(overrides)}
+    if workers_redis:  # no lock: workers share the run, and the writer (ingest) holds the lock
+        _crawl_as_worker(workers_redis, db_path, [p.id for p in portals], hostmap=_hostmap(replica_url, hostmap),
+                         strict=bool(replica_url), log_file=log_file, log_level=log_level, **options)
     with _run_lock(db_path):
         summary = run_crawl(db_path, [p.id for p in portals], hostmap=_hostmap(replica_url, hostmap),
                             strict=bool(replica_url), log_file=log_file, log_level=log_level, **options)
@@ -118,6 +125,29 @@ def run_crawl(db_path: str, portal_ids: list[str], *, hostmap: list[str], strict
         click.echo(f"disk full: the run stopped; what was committed before is intact ({db_path})", err=True)
     return {"run_id": run_id, **totals, "portals": {row["portal"]: row["outcome"] for row in rows},
             "exit_code": EXIT_DISK_FULL if disk_full else _exit_code(rows, len(portal_ids))}
+
+
+def _crawl_as_worker(redis_url: str, db_path: str, portal_ids: list[str], *, hostmap: list[str], strict: bool,
+                     since: str, deep: bool, recheck: bool, topic: str | None, log_file: str | None, log_level: str,
+                     overrides: dict) -> None:
+    """One worker of a distributed crawl: exits 0 when done, 3 when Redis or the WARC folder cannot
+    be reached, 5 on a full disk. The run's outcome is `vnarchive ingest`'s exit code."""
+    import redis
+
+    from crawler.distributed import run_worker, worker_warc_file
+    from crawler.warc import warc_dir
+
+    settings = _settings(db_path, 0, worker_warc_file(), hostmap, strict, log_file, log_level,
+                         SINCE=since, DEEP=deep, RECHECK_KNOWN=recheck, TOPIC=topic or "", **overrides)
+    try:
+        (Path(settings.get("WARC_DIR") or warc_dir(db_path))).mkdir(parents=True, exist_ok=True)
+        summary = run_worker(settings, redis_url, portal_ids)
+    except (redis.RedisError, OSError) as error:
+        click.echo(f"cannot start: {error}", err=True)
+        sys.exit(EXIT_CANNOT_START)
+    click.echo(f"worker {summary['worker']}: {summary['portals']} portals, {summary['requests']} requests, "
+               f"{summary['items']} items sent to {redis_url}; raw pages in {summary['warc_file']}")
+    sys.exit(EXIT_DISK_FULL if summary["disk_full"] else EXIT_OK)
 
 
 def _open_run(db_path: str, portal_ids: list[str]):
@@ -275,6 +305,51 @@ def _run_lock(db_path: str) -> Iterator[None]:
         lock_file.flush()
         yield
         lock_file.truncate(0)
+
+
+# --- ingest (the writer of a distributed crawl) ----------------------------------------
+
+@main.command()
+@db_option
+@click.option("--redis", "redis_url", required=True, metavar="redis://HOST:PORT/DB",
+              help="The Redis the `crawl --workers-redis` workers send to.")
+@click.option("--wait", "wait_seconds", default=600.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds to wait for the first worker; none joining is a failed run (exit 1).")
+@click.option("--until-idle", default=30.0, show_default=True, type=click.FloatRange(min=0),
+              help="Once every worker has left and everything is stored, wait this long for late workers, then end.")
+def ingest(db_path: str, redis_url: str, wait_seconds: float, until_idle: float) -> None:
+    """Store what distributed crawl workers send through Redis: the archive's one writer. Exit codes as crawl's."""
+    import redis
+
+    from crawler.distributed import connect
+    from crawler.ingest import Ingest
+
+    try:
+        server = connect(redis_url)
+    except redis.RedisError as error:
+        click.echo(f"cannot start: {redis_url}: {error}", err=True)
+        sys.exit(EXIT_CANNOT_START)
+    with _run_lock(db_path):
+        archive, run_id, _ = _open_run(db_path, [])
+        writer = Ingest(archive, run_id, server)
+        try:
+            writer.run(wait_seconds, until_idle)
+        finally:
+            result = writer.finish()
+            archive.checkpoint()
+            archive.close()
+    if result["lost"]:
+        click.echo(f"worker(s) {', '.join(result['lost'])} left without finishing; their portals may be incomplete",
+                   err=True)
+    rows = result["rows"]
+    if result["outcome"] == "disk_full":
+        exit_code = EXIT_DISK_FULL
+    elif rows and result["lost"]:  # the lost worker's portals are `aborted`, the rest was stored
+        exit_code = EXIT_PARTIAL
+    else:
+        exit_code = _exit_code(rows, result["expected"]) if rows else EXIT_FAILED
+    click.echo(_summary_line({**result, "portals": {row["portal"]: row["outcome"] for row in rows}}))
+    sys.exit(exit_code)
 
 
 # --- reextract, snapshot ------------------------------------------------------------

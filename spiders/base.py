@@ -387,14 +387,7 @@ class PortalSpider(scrapy.Spider):
             self.fresh_validators[response.url] = (etag, modified)
 
     def settled_validators(self, archived_now: set[str]) -> list[dict[str, str]]:
-        """Validators worth keeping: of pages whose every article is now archived. A page with an
-        article that failed must be read again next time, not answered by a 304."""
-        checked_at = clock.now_iso()
-        return [
-            {"url": url, "portal": self.portal.id, "etag": etag, "last_modified": modified, "checked_at": checked_at}
-            for url, (etag, modified) in self.fresh_validators.items()
-            if self.page_links.get(url, set()) <= archived_now
-        ]
+        return settled_validators(self.portal.id, self.fresh_validators, self.page_links, archived_now)
 
     # --- articles ---------------------------------------------------------------------------
 
@@ -408,8 +401,15 @@ class PortalSpider(scrapy.Spider):
         if self.since and (day := self.listing_day(listing_date)) and day < self.since:
             self._count("older_than_since")
             return None
-        self.queued_keys.add(key)
+        if not self.claim(key):
+            return None
         return self.fetch_article(url, listing_date, listing_url)
+
+    def claim(self, key: str) -> bool:
+        """Mark an article queued in this run; False when it already was. A distributed worker
+        (crawler/distributed.py) asks the shared frontier too, so that workers fetch it once."""
+        self.queued_keys.add(key)
+        return True
 
     def fetch_article(self, url: str, listing_date: str, listing_url: str) -> scrapy.Request:
         return scrapy.Request(
@@ -430,10 +430,12 @@ class PortalSpider(scrapy.Spider):
             return None
         self.queued_keys.add(recheck.url_key)
         request = _with_validators(request, recheck.etag, recheck.last_modified, RECHECK_STATUSES)
+        # The callback travels by name, with plain data: a request must survive serialization
+        # (the shared frontier of `crawl --workers-redis` pickles Request.to_dict()).
         return request.replace(callback=self.parse_recheck, dont_filter=True, cb_kwargs={
-            "then": request.callback, "then_kwargs": request.cb_kwargs, "recheck": recheck})
+            "then": request.callback.__name__, "then_kwargs": request.cb_kwargs, "recheck": recheck})
 
-    def parse_recheck(self, response: Response, then, then_kwargs: dict, recheck: Recheck):
+    def parse_recheck(self, response: Response, then: str, then_kwargs: dict, recheck: Recheck):
         self._count("rechecked")
         if response.status in RECHECK_STATUSES:
             if response.status != 304:
@@ -446,7 +448,7 @@ class PortalSpider(scrapy.Spider):
             yield ArticleCheck(self.portal.id, recheck.url_key, recheck.url, response.status, clock.now_iso(),
                                soft_404=True)
             return
-        yield from then(response, **then_kwargs)
+        yield from getattr(self, then)(response, **then_kwargs)
 
     def parse_article(self, response: Response, listing_date: str = "", listing_url: str = ""):
         self._count("articles_fetched")
@@ -497,6 +499,18 @@ class PortalSpider(scrapy.Spider):
 
     def _count(self, stat: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"vnarchive/{self.portal.id}/{stat}", count)
+
+
+def settled_validators(portal_id: str, fresh: dict[str, tuple[str, str]], page_links: dict[str, set[str]],
+                       archived_now: set[str]) -> list[dict[str, str]]:
+    """Validators worth keeping: of pages whose every article is now archived. A page with an
+    article that failed must be read again next time, not answered by a 304."""
+    checked_at = clock.now_iso()
+    return [
+        {"url": url, "portal": portal_id, "etag": etag, "last_modified": modified, "checked_at": checked_at}
+        for url, (etag, modified) in fresh.items()
+        if page_links.get(url, set()) <= archived_now
+    ]
 
 
 def _with_validators(request: scrapy.Request, etag: str, modified: str, statuses: list[int]) -> scrapy.Request:
