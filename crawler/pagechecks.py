@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
+from parsel import Selector
 from scrapy.http import Response
 
 # A login page's URL, on the CMSs the portals run (ASP.NET ReturnUrl, SharePoint's
@@ -40,33 +41,44 @@ HOME_PATHS = frozenset({"", "/", "/index.html", "/index.php", "/default.aspx", "
 ERROR_PATH = re.compile(r"(404|not-?found|notfound|error|loi|khong-tim-thay)", re.IGNORECASE)
 
 
-def login_wall(response: Response, redirects: list[str]) -> str | None:
+def parsed(response: Response) -> Selector | None:
+    """The page's tree for the checks, or None when it is not HTML. Not `response.css`: that
+    keeps the tree on the response for as long as Scrapy holds it (with thousands of responses
+    waiting for extraction, gigabytes), where this one is freed once the checks are done."""
+    if not _is_html(response):
+        return None
+    return Selector(body=response.body or b"<html/>", encoding=response.encoding, type="html")
+
+
+def login_wall(response: Response, redirects: list[str], page: Selector | None = None) -> str | None:
     """A redirect to a login page, or a login form standing where an article should be."""
     if redirects and LOGIN_URL.search(unquote(response.url)):
         return f"{redirects[0]} redirects to the login page {response.url}"
-    if _is_html(response) and response.css("input[type=password]"):
+    page = page if page is not None else parsed(response)
+    if page is not None and page.css("input[type=password]"):
         # The page's own title or main heading, not a sidebar's login box.
-        headings = response.css("title::text, h1 ::text").getall()
+        headings = page.css("title::text, h1 ::text").getall()
         if LOGIN_URL.search(response.url) or any(LOGIN_HEADING.match(text) for text in headings):
             return f"{response.url} is a login form"
     return None
 
 
-def soft_404(response: Response, redirects: list[str]) -> str | None:
+def soft_404(response: Response, redirects: list[str], page: Selector | None = None) -> str | None:
     """An answer 200 that is an error page, or a redirect of the article to the home or an error page."""
     if redirects:
         path = urlsplit(response.url).path.rstrip("/").lower() or "/"
         if path in HOME_PATHS or ERROR_PATH.search(path):
             return f"{redirects[0]} redirects to {response.url}"
-    if not _is_html(response):
+    page = page if page is not None else parsed(response)
+    if page is None:
         return None
-    for text in _error_texts(response):
+    for text in _error_texts(page):
         if len(text) <= MAX_ERROR_TITLE_CHARS and NOT_FOUND_TEXT.search(text):
             return f"{response.url} says {text!r}"
     return None
 
 
-def not_html(response: Response, redirects: list[str]) -> str | None:
+def not_html(response: Response, redirects: list[str], page: Selector | None = None) -> str | None:
     """An article link that answered a PDF, an image or JSON where a web page was expected."""
     if _is_html(response):
         return None
@@ -74,10 +86,10 @@ def not_html(response: Response, redirects: list[str]) -> str | None:
     return f"{response.url} answered {kind}"
 
 
-def _error_texts(response: Response) -> list[str]:
+def _error_texts(page: Selector) -> list[str]:
     """The page's title and first heading, where error pages say what went wrong."""
-    title = " ".join(" ".join(response.css("title ::text").getall()).split())
-    heading = " ".join(" ".join(response.css("h1 ::text").getall()[:3]).split())
+    title = " ".join(" ".join(page.css("title ::text").getall()).split())
+    heading = " ".join(" ".join(page.css("h1 ::text").getall()[:3]).split())
     return [text for text in (title, heading) if text]
 
 

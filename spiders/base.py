@@ -45,7 +45,7 @@ from crawler.dates import parse_date
 from crawler.incremental import DEEP, INCREMENTAL, SINCE, Recheck, RecheckPolicy, choose_mode, due_rechecks, read_state
 from crawler.items import ArticleCheck, PageCapture
 from crawler.middlewares import WARC_RECORD
-from crawler.pagechecks import login_wall, not_html, soft_404
+from crawler.pagechecks import login_wall, not_html, parsed, soft_404
 from crawler.refusals import count_refusal
 from crawler.runs import NOT_ERRORS_STAT
 from crawler.registry import Portal, load_registry
@@ -461,9 +461,10 @@ class PortalSpider(scrapy.Spider):
     def not_an_article(self, response: Response) -> tuple[str, str] | None:
         """(refusal kind, detail) when the page that answered is not an article to archive."""
         redirects = response.meta.get("redirect_urls") or []
+        page = parsed(response)  # once for every check, and dropped with them
         for kind, check in (("not_html", not_html), ("login_wall", login_wall), ("soft_404", soft_404),
                             ("truncated", _cut_short)):
-            if reason := check(response, redirects):
+            if reason := check(response, redirects, page):
                 return kind, reason
         return None
 
@@ -522,7 +523,7 @@ def _with_validators(request: scrapy.Request, etag: str, modified: str, statuses
     return request.replace(headers=headers, meta={**request.meta, "handle_httpstatus_list": statuses})
 
 
-def _cut_short(response: Response, redirects: list[str]) -> str | None:
+def _cut_short(response: Response, redirects: list[str], page=None) -> str | None:
     """A body the server ended by closing the connection (no length announced) before </html>."""
     if "partial" in response.flags and not re.search(rb"</html\s*>", response.body[-PAGE_END_BYTES:], re.IGNORECASE):
         return f"{response.url}: the connection closed after {len(response.body)} bytes, before </html>"
