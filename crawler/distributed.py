@@ -326,7 +326,8 @@ class PortalReporter(RunRecorder):
         report = {
             "worker": worker_id(), "row": self.portal_row(spider, reason),
             "responses": stats.get("downloader/response_count", 0),
-            "warc_file": self.crawler.settings.get("WARC_FILE"),
+            # A worker that got no page of the portal may never have opened its file at all.
+            "warc_file": self.crawler.settings.get("WARC_FILE") if stats.get("downloader/response_count") else "",
             "validators": {url: list(pair) for url, pair in spider.fresh_validators.items()},
             "page_links": {url: sorted(keys) for url, keys in spider.page_links.items() if url in spider.fresh_validators},
         }

@@ -174,7 +174,7 @@ class Ingest:
             totals["outcome"] = "disk_full"
         portals = sorted(self.redis.smembers(PORTALS_KEY))
         self.archive.update_run(self.run_id, **totals, portals=json.dumps(portals),
-                                warc_file=" ".join(sorted({report["warc_file"] for report in all_reports})))
+                                warc_file=" ".join(sorted({report["warc_file"] for report in all_reports} - {""})))
         self.clear_frontier()
         return {"run_id": self.run_id, **totals, "rows": rows, "expected": len(portals), "lost": lost}
 
