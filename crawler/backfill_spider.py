@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, AsyncIterator, Iterable
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
 
 import scrapy
 from scrapy import signals
@@ -25,7 +25,7 @@ from crawler import clock
 from crawler.backfill import ARCHIVE_SETTINGS
 from crawler.dates import VIETNAM_TZ
 from crawler.items import ArticleRecord, PageCapture
-from crawler.pagechecks import login_wall, not_html, soft_404
+from crawler.pagechecks import ends_before_html_close, not_an_article
 from crawler.refusals import REFUSAL_KINDS, count_refusal
 from crawler.registry import Portal, load_registry
 from crawler.runs import NOT_ERRORS_STAT
@@ -38,8 +38,6 @@ from spiders.base import PortalSpider, _without_page_number
 logger = logging.getLogger(__name__)
 
 CDX_FIELDS = "urlkey,timestamp,original,mimetype,statuscode,digest,length"
-# The last bytes of a capture where its closing </html> is looked for.
-PAGE_END_BYTES = 4096
 # Outcomes in backfill_captures besides the refusal kinds: kept (its row may still be uncommitted:
 # articles.last_seen says what is), and a fetch that failed (tried again by the next run).
 STORED, FAILED = "stored", "error"
@@ -537,10 +535,8 @@ class BackfillSpider(scrapy.Spider):
         return url_key(url, self.portal.platform)
 
     def cited(self, url: str) -> str:
-        """The article URL on the portal's first domain and its sections' scheme, as a live crawl cites it."""
-        parts = urlsplit(canonical_url(url))
-        scheme = urlsplit(self.portal.sections[0].url).scheme if self.portal.sections else "https"
-        return urlunsplit((scheme, self.portal.domain, parts.path, parts.query, ""))
+        """The article URL as a live crawl cites it (PortalSpider.on_canonical_host)."""
+        return self.reader.on_canonical_host(canonical_url(url))
 
     def _count(self, stat: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"vnarchive/{self.portal.id}/{stat}", count)
@@ -562,10 +558,9 @@ def judge(page: HtmlResponse) -> tuple[str, str] | None:
         return "redirect", f"{page.url}: the capture is a {page.status} redirect"
     if page.status != 200:
         return "http_error", f"{page.url}: the capture is a {page.status}"
-    for kind, check in (("not_html", not_html), ("login_wall", login_wall), ("soft_404", soft_404)):
-        if reason := check(page, []):
-            return kind, reason
-    if b"</html" not in page.body[-PAGE_END_BYTES:].lower():
+    if refusal := not_an_article(page, []):
+        return refusal
+    if ends_before_html_close(page.body):
         return "truncated", f"{page.url}: the capture ends after {len(page.body)} bytes, before </html>"
     return None
 

@@ -35,10 +35,28 @@ NOT_FOUND_TEXT = re.compile(
     re.IGNORECASE,
 )
 MAX_ERROR_TITLE_CHARS = 90
+# A whole page ends with </html> within its last bytes (after it: scripts, comments, whitespace).
+PAGE_END_BYTES = 4096
+PAGE_END = re.compile(rb"</html\s*>", re.IGNORECASE)
 # Where portals send a removed article: the home page, or an error page.
 HOME_PATHS = frozenset({"", "/", "/index.html", "/index.php", "/default.aspx", "/pages/default.aspx",
                         "/portal/pages/default.aspx", "/trang-chu", "/home", "/web/guest", "/web/guest/home"})
 ERROR_PATH = re.compile(r"(404|not-?found|notfound|error|loi|khong-tim-thay)", re.IGNORECASE)
+
+
+def not_an_article(response: Response, redirects: list[str]) -> tuple[str, str] | None:
+    """(refusal kind, detail) when the page that answered is not an article to archive: every
+    check below, on one parse of the page."""
+    page = parsed(response)
+    for kind, check in (("not_html", not_html), ("login_wall", login_wall), ("soft_404", soft_404)):
+        if reason := check(response, redirects, page):
+            return kind, reason
+    return None
+
+
+def ends_before_html_close(body: bytes) -> bool:
+    """No </html> near the end: the page was cut short (when the transfer did not say so itself)."""
+    return not PAGE_END.search(body[-PAGE_END_BYTES:])
 
 
 def parsed(response: Response) -> Selector | None:

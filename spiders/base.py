@@ -40,12 +40,12 @@ from form2request import form2request
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler import clock, discovery
+from crawler import clock, discovery, pagechecks
 from crawler.dates import parse_date
 from crawler.incremental import DEEP, INCREMENTAL, SINCE, Recheck, RecheckPolicy, choose_mode, due_rechecks, read_state
 from crawler.items import ArticleCheck, PageCapture
 from crawler.middlewares import WARC_RECORD
-from crawler.pagechecks import login_wall, not_html, parsed, soft_404
+from crawler.pagechecks import soft_404
 from crawler.refusals import count_refusal
 from crawler.runs import NOT_ERRORS_STAT
 from crawler.registry import Portal, load_registry
@@ -67,8 +67,6 @@ MAX_SITEMAP_DEPTH = 3
 RECHECK_STATUSES = [304, 404, 410]
 # A sitemap lists at most 50,000 URLs (sitemaps.org).
 MAX_SITEMAP_LINKS = 50_000
-# The last bytes of a page where its closing </html> is looked for.
-PAGE_END_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -460,12 +458,10 @@ class PortalSpider(scrapy.Spider):
 
     def not_an_article(self, response: Response) -> tuple[str, str] | None:
         """(refusal kind, detail) when the page that answered is not an article to archive."""
-        redirects = response.meta.get("redirect_urls") or []
-        page = parsed(response)  # once for every check, and dropped with them
-        for kind, check in (("not_html", not_html), ("login_wall", login_wall), ("soft_404", soft_404),
-                            ("truncated", _cut_short)):
-            if reason := check(response, redirects, page):
-                return kind, reason
+        if refusal := pagechecks.not_an_article(response, response.meta.get("redirect_urls") or []):
+            return refusal
+        if "partial" in response.flags and pagechecks.ends_before_html_close(response.body):
+            return "truncated", f"{response.url}: the connection closed after {len(response.body)} bytes, before </html>"
         return None
 
     def capture(self, response: Response, **meta: Any) -> PageCapture:
@@ -522,12 +518,6 @@ def _with_validators(request: scrapy.Request, etag: str, modified: str, statuses
         headers["If-Modified-Since"] = modified
     return request.replace(headers=headers, meta={**request.meta, "handle_httpstatus_list": statuses})
 
-
-def _cut_short(response: Response, redirects: list[str], page=None) -> str | None:
-    """A body the server ended by closing the connection (no length announced) before </html>."""
-    if "partial" in response.flags and not re.search(rb"</html\s*>", response.body[-PAGE_END_BYTES:], re.IGNORECASE):
-        return f"{response.url}: the connection closed after {len(response.body)} bytes, before </html>"
-    return None
 
 
 def _without_page_number(url: str) -> str:
