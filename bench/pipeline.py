@@ -45,30 +45,39 @@ def crawl(db: Path, replica_url: str, extra: list[str]) -> dict:
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "VNARCHIVE_NOW": FROZEN_NOW},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    peak = 0
+    own_before = os.times()
+    peak, cpu_seen = 0, {}
     while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
+        rss, cpu_seen_now = tree_usage(process.pid)
+        peak = max(peak, rss)
+        cpu_seen.update(cpu_seen_now)
         time.sleep(0.1)
     seconds = time.perf_counter() - started
     if process.returncode not in (0, 4):
         raise SystemExit(f"crawl failed ({process.returncode}): {process.stderr.read().decode()[-2000:]}")
     cpu = os.times()
-    return {"seconds": seconds, "peak_mib": peak / 2**20, "cpu": cpu.children_user + cpu.children_system}
+    main_cpu = cpu_seen.get(process.pid, 0.0)
+    return {"seconds": seconds, "peak_mib": peak / 2**20, "cpu": cpu.children_user + cpu.children_system,
+            "main_cpu": main_cpu, "other_cpu": sum(cpu_seen.values()) - main_cpu,
+            "replica_cpu": cpu.user + cpu.system - own_before.user - own_before.system}
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
-    total, pending = 0, [pid]
+def tree_usage(pid: int) -> tuple[int, dict[int, float]]:
+    """Resident memory of a process and all its descendants, and each one's CPU seconds so far, from /proc."""
+    total, cpu, pending = 0, {}, [pid]
     while pending:
         current = pending.pop()
         try:
             with open(f"/proc/{current}/statm") as statm:
                 total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{current}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+                cpu[current] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
             with open(f"/proc/{current}/task/{current}/children") as children:
                 pending += [int(child) for child in children.read().split()]
         except (FileNotFoundError, ProcessLookupError):
             continue
-    return total
+    return total, cpu
 
 
 def last_run(db: Path) -> dict:
@@ -128,7 +137,9 @@ def main() -> None:
     print(f"{'full crawl (articles/s)':<44} {full_rate:>10.1f}   ({full_run['new']} articles, "
           f"{full_run['requests']} requests, {full['seconds']:.1f} s)")
     print(f"{'  peak memory, all processes (MiB)':<44} {full['peak_mib']:>10.0f}")
-    print(f"{'  CPU busy (cores, of the wall time)':<44} {full_cpu / full['seconds']:>10.2f}")
+    print(f"{'  CPU busy (cores, of the wall time)':<44} {full_cpu / full['seconds']:>10.2f}   (crawl process "
+          f"{full['main_cpu'] / full['seconds']:.2f}, extraction workers {full['other_cpu'] / full['seconds']:.2f}; "
+          f"the replica serving it {full['replica_cpu'] / full['seconds']:.2f})")
     print(f"{'full / fetch only':<44} {full_rate / fetch_rate:>10.2f}")
     print(f"{'full / plain trafilatura':<44} {full_rate / trafilatura_rate:>10.2f}")
     print(f"{'incremental run: requests (% of full)':<44} {again_run['requests']:>10} "

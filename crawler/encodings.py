@@ -103,17 +103,28 @@ def repair_legacy_lines(lines: list[str]) -> tuple[list[str], str | None]:
     The font is detected on the lines together (a single line is too short to judge), then
     each line without Unicode Vietnamese letters is converted with it.
     """
-    sample = " ".join(line for line in lines if not UNICODE_VIETNAMESE.search(line))[:LEGACY_SAMPLE_CHARS]
-    legacy = viparse.detect_text_encoding(sample) if _may_be_legacy(sample) else None
+    legacy = legacy_font_of(lines)
     if legacy is None:
         return lines, None
-    repaired = [line if UNICODE_VIETNAMESE.search(line) else viparse.fix(line, encoding=legacy) for line in lines]
-    return repaired, legacy
+    return [_from_legacy(line, legacy) for line in lines], legacy
+
+
+def legacy_font_of(lines: list[str]) -> str | None:
+    """The legacy font the lines without Unicode Vietnamese letters were typed in, or None."""
+    sample = " ".join(line for line in lines if not UNICODE_VIETNAMESE.search(line))[:LEGACY_SAMPLE_CHARS]
+    return viparse.detect_text_encoding(sample) if _may_be_legacy(sample) else None
+
+
+def _from_legacy(line: str, legacy: str) -> str:
+    return line if UNICODE_VIETNAMESE.search(line) else viparse.fix(line, encoding=legacy)
 
 
 def _may_be_legacy(sample: str) -> bool:
     marks = LATIN1_MARKS.finditer(sample)
     return sum(1 for _ in zip(range(LEGACY_MIN_MARKS), marks)) == LEGACY_MIN_MARKS
+
+
+TEXT_NODES = etree.XPath("descendant-or-self::*/text()", smart_strings=False)
 
 
 def repair_legacy_text(root: etree._Element) -> str | None:
@@ -122,12 +133,14 @@ def repair_legacy_text(root: etree._Element) -> str | None:
     Done on the raw tree, before any NFC or tone normalization: those read the legacy
     letters (`ù`, `ø`, `µ`) as Vietnamese marks and would move them. Returns the font, or None.
     """
-    slots = [(element, attribute) for element in root.iter() if isinstance(element.tag, str)
-             for attribute in ("text", "tail") if getattr(element, attribute)]
-    values = [getattr(element, attribute) for element, attribute in slots]
-    repaired, legacy = repair_legacy_lines(values)
-    if legacy:
-        for (element, attribute), old, new in zip(slots, values, repaired):
-            if old != new:
-                setattr(element, attribute, new)
+    # The text is read by libxml2 in one call: most pages are Unicode, and their nodes are never walked here.
+    legacy = legacy_font_of(TEXT_NODES(root))
+    if legacy is None:
+        return None
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for attribute in ("text", "tail"):
+            if value := getattr(element, attribute):
+                setattr(element, attribute, _from_legacy(value, legacy))
     return legacy

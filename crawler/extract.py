@@ -27,6 +27,7 @@ from crawler.boilerplate import is_related_heading, is_widget_line
 from crawler.encodings import UNICODE_VIETNAMESE, decode_page, repair_legacy_text
 from crawler.dates import FoundDate, date_from_url, dates_in_text, parse_date
 from crawler.items import ArticleRecord, PageCapture
+from crawler.pagechecks import NotAnArticle, error_page_text
 from crawler.registry import Portal, load_platforms, load_registry, load_topics, selectors_for
 from crawler.selectors import CompiledSelectors, in_other_region, is_not_text
 from crawler.text import clean_line, fold
@@ -50,15 +51,19 @@ MAX_DATE_ELEMENT_CHARS = 120
 _selectors_cache: dict[str, CompiledSelectors] = {}
 
 
-def extract_capture(capture: PageCapture, portal: Portal | None = None) -> ArticleRecord:
-    """The article in one capture: HTML page or a site's JSON API answer."""
+def extract_capture(capture: PageCapture, portal: Portal | None = None, *,
+                    refuse_error_pages: bool = False) -> ArticleRecord:
+    """The article in one capture: HTML page or a site's JSON API answer. With `refuse_error_pages`,
+    a page whose title or heading says it does not exist raises NotAnArticle (a live crawl's
+    capture, checked here on the parse extraction needs anyway)."""
     portal = portal or _portal_of(capture.url)
     fetched_at = datetime.fromisoformat(capture.fetched_at)
     if capture.kind == "json":
         record = extract_api_article(json.loads(capture.body), capture.url, portal, fetched_at)
     else:
         record = extract_page(capture.body, capture.url, portal, fetched_at,
-                              content_type=capture.headers.get("Content-Type", ""), listing_date=capture.listing_date)
+                              content_type=capture.headers.get("Content-Type", ""), listing_date=capture.listing_date,
+                              refuse_error_pages=refuse_error_pages)
     record.captured_at = capture.fetched_at
     record.http_status = capture.status
     _add_provenance(record, capture)
@@ -104,18 +109,25 @@ def _declared_url(body: bytes) -> str | None:
 
 
 def extract_page(body: bytes, url: str, portal: Portal | None, fetched_at: datetime, *,
-                 content_type: str = "", listing_date: str = "") -> ArticleRecord:
+                 content_type: str = "", listing_date: str = "", refuse_error_pages: bool = False) -> ArticleRecord:
     """An HTML page as fetched (bytes): decoded by what decodes cleanly, then extracted."""
     decoded = decode_page(body, content_type)
-    record = extract_html(decoded.text, url, portal, fetched_at, listing_date=listing_date)
+    page = Selector(text=decoded.text)
+    if refuse_error_pages and (said := error_page_text(page)):
+        raise NotAnArticle("soft_404", f"{url} says {said!r}")
+    record = extract_tree(page, url, portal, fetched_at, listing_date=listing_date)
     record.warnings[:0] = decoded.warnings
     return record
 
 
-def extract_html(
-    html: str, url: str, portal: Portal | None, fetched_at: datetime, *, listing_date: str = "",
+def extract_html(html: str, url: str, portal: Portal | None, fetched_at: datetime, *, listing_date: str = "") -> ArticleRecord:
+    return extract_tree(Selector(text=html), url, portal, fetched_at, listing_date=listing_date)
+
+
+def extract_tree(
+    page: Selector, url: str, portal: Portal | None, fetched_at: datetime, *, listing_date: str = "",
 ) -> ArticleRecord:
-    page = Selector(text=html)
+    """The article in a parsed page (the tree is changed: deep nesting flattened, legacy text converted)."""
     selectors = _selectors(portal)
     warnings: list[str] = []
     _flatten_deep_nesting(page.root, warnings)

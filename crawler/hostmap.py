@@ -87,6 +87,19 @@ class HostMapDownloadHandler(HTTP11DownloadHandler):
             # a word; say it as Scrapy says it for a Content-Length over the cap.
             raise DownloadCancelledError(str(error) or f"{request.url}: cancelled past the download max size") from None
 
+    async def close(self) -> None:
+        """Scrapy's close, without its race: its 1 s timeout fires the pool's Deferred without asking
+        whether the pool has fired it, and a busy reactor runs both in one turn (AlreadyCalledError)."""
+        from twisted.internet import reactor
+
+        closed = self._pool.closeCachedConnections()
+        timeout = reactor.callLater(self._disconnect_timeout, lambda: closed.called or closed.callback(()))
+        try:
+            await maybe_deferred_to_future(closed)
+        finally:
+            if timeout.active():
+                timeout.cancel()
+
     async def check_address(self, request: Request, host: str) -> None:
         """Refuse a request whose host resolves to an address the crawl must not reach."""
         from twisted.internet import reactor

@@ -11,9 +11,14 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured, ResponseDataLossError
+from scrapy.http import HtmlResponse
 from scrapy.http.cookies import CookieJar
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.httpobj import urlparse_cached
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
+from w3lib.html import get_base_url, get_meta_refresh
 
 from crawler import clock
 from crawler.pagechecks import login_wall
@@ -87,6 +92,42 @@ class CountedDecompressionMiddleware(HttpCompressionMiddleware):
             return super().process_response(request, response)
         except IgnoreRequest as error:
             raise refuse(self.crawler, "too_large", f"{response.url}: {error}") from None
+
+
+class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's meta refresh redirect, read from the page's first bytes as Scrapy reads it, but
+    without decoding the whole page first: Scrapy's `response.text[:4096]` leaves a decoded copy of
+    every page on its response (twice the page in memory) for as long as it waits for extraction."""
+
+    def process_response(self, request, response, spider=None):
+        if (request.meta.get("dont_redirect", False) or request.method == "HEAD"
+                or not isinstance(response, HtmlResponse) or urlparse_cached(request).scheme not in {"http", "https"}):
+            return response
+        interval, url = meta_refresh(response, self._ignore_tags)
+        if not url:
+            return response
+        redirected = self._redirect_request_using_get(request, response, url)
+        if urlparse_cached(redirected).scheme not in {"http", "https"}:
+            return response
+        if interval < self._maxdelay:
+            return self._redirect(redirected, request, "meta refresh")
+        return response
+
+
+META_REFRESH_BYTES = 4096  # as far as Scrapy looks for the tag
+
+
+def meta_refresh(response, ignore_tags) -> tuple[float | None, str | None]:
+    """(seconds, absolute URL) of the page's <meta http-equiv=refresh>, or (None, None)."""
+    head = response.body[:META_REFRESH_BYTES]
+    content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+    encoding = http_content_type_encoding(content_type) or html_body_declared_encoding(head) or "utf-8"
+    try:
+        text = head.decode(encoding, errors="replace")
+    except LookupError:
+        encoding, text = "utf-8", head.decode("utf-8", errors="replace")
+    base = get_base_url(text, response.url, encoding)
+    return get_meta_refresh(text, base, encoding, ignore_tags=ignore_tags)
 
 
 class FaultAccountingMiddleware:

@@ -8,9 +8,11 @@ import time
 from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleCheck, ArticleRecord, PageCapture
+from crawler.pagechecks import NotAnArticle
+from crawler.refusals import count_refusal
 from crawler.registry import get_topic, load_registry
 from crawler.runs import stopping_when_disk_full
-from crawler.store import Archive
+from crawler.store import Archive, acquire_archive, in_archive_writer, release_archive
 from crawler.warc import run_location, sync_writer
 from crawler.workers import extract_by_portal_id, extract_elsewhere, worker_count
 
@@ -22,6 +24,7 @@ class ExtractPipeline:
     read is counted and dropped, never fatal."""
 
     def __init__(self, crawler):
+        self.crawler = crawler
         self.stats = crawler.stats
         topic = crawler.settings.get("TOPIC")
         self.topic = get_topic(topic) if topic else None
@@ -39,6 +42,9 @@ class ExtractPipeline:
                 record = await extract_elsewhere(item, self.workers)
             else:
                 record = extract_by_portal_id(item)
+        except NotAnArticle as refusal:
+            count_refusal(self.crawler, refusal.kind, refusal.detail)
+            raise DropItem(f"not an article: {refusal.detail}", log_level="DEBUG") from None
         except Exception as error:  # a bad page must not stop the crawl
             self.stats.inc_value(f"vnarchive/{item.portal}/errors/extract")
             logger.exception("%s: could not extract %s", item.portal, item.url)
@@ -60,7 +66,12 @@ class ExtractPipeline:
 class StorePipeline:
     """ArticleRecord and ArticleCheck → archive.db: a batch per transaction, written when it holds
     ARCHIVE_BATCH_SIZE items or is ARCHIVE_FLUSH_SECONDS old, so a killed run loses little work.
-    The WARC file is synced first: a committed row never points at a record not on disk."""
+    The WARC file is synced first: a committed row never points at a record not on disk.
+
+    The writes run in one thread for all the run's crawlers (archive_writer): SQLite keeps one
+    writer at a time, and its work (the FTS index, commits) runs there without the GIL, beside
+    the reactor. The item that fills a batch waits for its write, which holds fetching back when
+    the disk is slower than the crawl."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -77,34 +88,41 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def open_spider(self, spider=None):
+    async def open_spider(self, spider=None):
         with stopping_when_disk_full(self.crawler):
-            self.archive = Archive(self.path)
-            if not self.crawler.settings.getint("VNARCHIVE_RUN_ID"):  # a bare `scrapy crawl`
-                self.archive.sync_portals(self.portals.values())
+            self.archive = await in_archive_writer(self._open)
 
-    def close_spider(self, spider=None):
-        self.flush()
+    def _open(self) -> Archive:
+        archive = acquire_archive(self.path)
+        if not self.crawler.settings.getint("VNARCHIVE_RUN_ID"):  # a bare `scrapy crawl`
+            archive.sync_portals(self.portals.values())
+        return archive
+
+    async def close_spider(self, spider=None):
+        await self.flush()
         if self.archive:
-            self.archive.close()
+            await in_archive_writer(release_archive, self.archive)
 
-    def process_item(self, item):
+    async def process_item(self, item):
         if isinstance(item, (ArticleRecord, ArticleCheck)):
             if not self.pending:
                 self.oldest_pending = time.monotonic()
             self.pending.append(item)
             if len(self.pending) >= self.batch_size or time.monotonic() - self.oldest_pending >= self.flush_seconds:
-                self.flush()
+                await self.flush()
         return item
 
-    def flush(self) -> None:
+    async def flush(self) -> None:
         if not self.pending or self.archive is None:
             return
         batch, self.pending = self.pending, []
         counts = {}
         with stopping_when_disk_full(self.crawler):
-            sync_writer(*self.warc_location)
-            counts = self.archive.save_articles(batch, self.portals)
+            counts = await in_archive_writer(self._write, batch)
         # One crawler crawls one portal, so the whole batch is that portal's.
         for outcome, count in counts.items():
             self.crawler.stats.inc_value(f"vnarchive/{batch[0].portal}/{outcome}", count)
+
+    def _write(self, batch: list[ArticleRecord | ArticleCheck]) -> dict[str, int]:
+        sync_writer(*self.warc_location)
+        return self.archive.save_articles(batch, self.portals)

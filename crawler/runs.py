@@ -26,7 +26,7 @@ from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler import __version__, clock
-from crawler.store import Archive, archived_keys
+from crawler.store import acquire_archive, archived_keys, in_archive_writer, release_archive
 
 logger = logging.getLogger(__name__)
 
@@ -153,13 +153,13 @@ class RunRecorder:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def spider_opened(self, spider):
+    async def spider_opened(self, spider):
         with stopping_when_disk_full(self.crawler):
-            self._open_rows(spider)
+            await in_archive_writer(self._open_rows, spider)
 
     def _open_rows(self, spider):
         self.started_at = clock.now_iso()
-        archive = Archive(self.path)
+        archive = acquire_archive(self.path)
         if self.owns_run:
             self.run_id = archive.start_run(
                 started_at=self.started_at, portals=[spider.portal.id], command=" ".join(sys.argv),
@@ -167,23 +167,23 @@ class RunRecorder:
             )
         archive.save_portal_run({"run_id": self.run_id, "portal": spider.portal.id, "started_at": self.started_at,
                                  "outcome": "running", "mode": spider.mode})
-        archive.close()
+        release_archive(archive)
 
-    def spider_closed(self, spider, reason):
-        with stopping_when_disk_full(self.crawler):
-            self._close_rows(spider, reason)
-
-    def _close_rows(self, spider, reason):
+    async def spider_closed(self, spider, reason):
         row = self.portal_row(spider, reason)
-        archive = Archive(self.path)
+        with stopping_when_disk_full(self.crawler):
+            await in_archive_writer(self._close_rows, spider, reason, row)
+        if row["outcome"] == "broken":
+            logger.error("%s: broken: %s", spider.portal.id, "; ".join(health_problems(row)))
+
+    def _close_rows(self, spider, reason, row):
+        archive = acquire_archive(self.path)
         if reason == "finished":
             archive.save_validators(spider.settled_validators(archived_keys(archive.db, spider.portal.id)))
         archive.save_portal_run(row)
         if self.owns_run:
             archive.update_run(self.run_id, **run_totals([row], self.crawler.stats.get_stats()))
-        archive.close()
-        if row["outcome"] == "broken":
-            logger.error("%s: broken: %s", spider.portal.id, "; ".join(health_problems(row)))
+        release_archive(archive)
 
     def portal_row(self, spider, reason: str) -> dict:
         portal = spider.portal.id

@@ -55,6 +55,20 @@ def _segments(names: str) -> str:
     return CAMEL_HUMP.sub("_", names).lower()
 
 
+WITH_CLASS_OR_ID = etree.XPath("descendant-or-self::*[@class or @id]")
+_last_named: tuple[etree._Element, list[tuple[etree._Element, str]]] | None = None
+
+
+def named_elements(root: etree._Element) -> list[tuple[etree._Element, str]]:
+    """The elements with a class or id under `root`, with their marker names, in document order.
+    Kept for the last root asked: a page's fields are looked up one after another on the same
+    tree (holding the root also keeps `is` a safe test of "the same tree")."""
+    global _last_named
+    if _last_named is None or _last_named[0] is not root:
+        _last_named = (root, [(element, marker_names(element)) for element in WITH_CLASS_OR_ID(root)])
+    return _last_named[1]
+
+
 def is_other_region(element: etree._Element) -> bool:
     """A region holding other articles or dates: header, menus, related lists, comments."""
     names = marker_names(element)
@@ -114,8 +128,7 @@ class CompiledSelectors:
         pattern = self.markers.get(key)
         if pattern is None:
             return []
-        return [e for e in page.root.iter() if isinstance(e.tag, str) and (e.get("class") or e.get("id"))
-                and pattern.search(marker_names(e))]
+        return [element for element, names in named_elements(page.root) if pattern.search(names)]
 
     def content_node(self, page: Selector) -> Selector | None:
         """The article's container: of the candidates, the deepest that holds most of the text."""

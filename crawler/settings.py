@@ -18,6 +18,12 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 # Scrapy starts this many tasks for the output of every response; ours yield one capture or a
 # page of links, and the captures wait on the extraction workers, not on each other.
 CONCURRENT_ITEMS = 8
+# Bytes of pages the whole run holds between download and the end of their extraction: fetching
+# waits beyond it. A run crawls every portal at once, one crawler each, so `vnarchive crawl` shares
+# the budget out as Scrapy's per-crawler limit (SCRAPER_SLOT_MAX_ACTIVE_SIZE, 5 MB by default: 65
+# of those held most of a fast crawl in memory). 32 MB is still seconds of work for the workers.
+PAGE_MEMORY_BUDGET = 32_000_000
+PAGE_MEMORY_MIN_PER_PORTAL = 250_000
 DOWNLOAD_DELAY = 0.25
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
@@ -82,6 +88,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.middlewares.HostOnlyCookiesMiddleware": 700,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
     "crawler.middlewares.CountedDecompressionMiddleware": 590,
     "crawler.middlewares.WarcCaptureMiddleware": 545,
     "crawler.middlewares.FaultAccountingMiddleware": 540,

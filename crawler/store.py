@@ -9,19 +9,23 @@ triggers; crawler/search.py queries it exactly or folded.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 import sqlite_utils
 
 from crawler.items import ArticleCheck, ArticleRecord
 from crawler.registry import Portal
 from crawler.search import FTS_COLUMNS, FTS_TOKENIZER
+
+T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -203,6 +207,9 @@ class Archive:
         changed, unchanged, not_modified, gone and older_revision."""
         counts: Counter = Counter()
         with self.db.conn:
+            # The write lock up front (waiting its turn): a transaction that read first could not
+            # write once another connection had committed in between.
+            self.db.execute("BEGIN IMMEDIATE")
             for record in records:
                 if isinstance(record, ArticleCheck):
                     counts[self._save_check(record)] += 1
@@ -253,8 +260,8 @@ class Archive:
 
     def _stored(self, key: str) -> dict[str, Any] | None:
         cursor = self.db.execute("SELECT * FROM articles WHERE url_key = ?", [key])
-        found = cursor.fetchone()
-        return dict(zip((column for column, *_ in cursor.description), found)) if found else None
+        found = cursor.fetchall()
+        return dict(zip((column for column, *_ in cursor.description), found[0])) if found else None
 
     # --- versions older than the stored one (web archives' captures) ----------------------------
 
@@ -321,3 +328,41 @@ def article_row(record: ArticleRecord, portal: Portal | None) -> dict[str, Any]:
     row["year"] = int(record.published_at[:4]) if record.published_at else None
     row.setdefault("capture_source", "live")  # records of web archive captures say which archive
     return row
+
+
+_archive_writer: ThreadPoolExecutor | None = None
+# In the writer thread: one connection per archive file for all the run's crawlers (each
+# connection has its own page cache and schema; sixty-five of them held 150 MB), with its users.
+_shared_archives: dict[Path, tuple[Archive, int]] = {}
+
+
+def acquire_archive(path: str | Path) -> Archive:
+    """The writer thread's connection to the archive at `path`, opened by its first user."""
+    key = Path(path).resolve()
+    archive, users = _shared_archives.get(key) or (Archive(path), 0)
+    _shared_archives[key] = (archive, users + 1)
+    return archive
+
+
+def release_archive(archive: Archive) -> None:
+    """Closed when its last user is done."""
+    key = archive.path.resolve()
+    _, users = _shared_archives[key]
+    if users > 1:
+        _shared_archives[key] = (archive, users - 1)
+    else:
+        del _shared_archives[key]
+        archive.close()
+
+
+async def in_archive_writer(function: Callable[..., T], *args: Any) -> T:
+    """`function(*args)` in the process's one archive-writer thread, awaited from the reactor.
+
+    A crawl's writes (item batches, run rows) all go there: SQLite keeps one writer at a time, and
+    its work (the FTS index, commits, fsync) runs without the GIL beside the reactor, which never
+    waits on the write lock itself. A connection belongs to the thread that made it, so connections
+    that write are opened there too."""
+    global _archive_writer
+    if _archive_writer is None:
+        _archive_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+    return await asyncio.wrap_future(_archive_writer.submit(function, *args))

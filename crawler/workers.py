@@ -58,7 +58,8 @@ async def extract_elsewhere(capture: PageCapture, workers: int) -> ArticleRecord
 
 def extract_by_portal_id(capture: PageCapture) -> ArticleRecord:
     """In a worker: the registry is loaded once per process (cached), not sent with every page."""
-    return extract_capture(capture, load_registry().get(capture.portal) if capture.portal else None)
+    return extract_capture(capture, load_registry().get(capture.portal) if capture.portal else None,
+                           refuse_error_pages=True)
 
 
 def leave_with_parent(parent_pid: int) -> None:

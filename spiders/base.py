@@ -457,8 +457,9 @@ class PortalSpider(scrapy.Spider):
         yield self.capture(response, listing_date=shown, listing_url=listing_url)
 
     def not_an_article(self, response: Response) -> tuple[str, str] | None:
-        """(refusal kind, detail) when the page that answered is not an article to archive."""
-        if refusal := pagechecks.not_an_article(response, response.meta.get("redirect_urls") or []):
+        """(refusal kind, detail) when the page that answered is not an article to archive. Whether
+        its text says it is an error page is read by the extraction worker (pagechecks.NotAnArticle)."""
+        if refusal := pagechecks.refused_unread(response, response.meta.get("redirect_urls") or []):
             return refusal
         if "partial" in response.flags and pagechecks.ends_before_html_close(response.body):
             return "truncated", f"{response.url}: the connection closed after {len(response.body)} bytes, before </html>"

@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 from scrapy.http import HtmlResponse, Request, TextResponse
 
+from scrapy.utils.test import get_crawler
+from w3lib.url import safe_url_string
+
+from crawler.extract import extract_capture
 from crawler.guard import AddressPolicy, forbidden_reason
-from crawler.pagechecks import login_wall, not_html, soft_404
+from crawler.items import PageCapture
+from crawler.middlewares import HeadMetaRefreshMiddleware
+from crawler.pagechecks import NotAnArticle, login_wall, not_html, refused_unread, soft_404
 from crawler.robots import ROBOTS_PARSE_LIMIT, RobotsPolicyMiddleware
 from crawler.urls import url_key
 
@@ -119,6 +125,44 @@ def test_login_pages_are_walls_not_articles():
     article = ("<html><head><title>Hội nghị dân vận khéo</title></head><body><h1>Hội nghị dân vận khéo</h1>"
                "<aside><h2>Thư điện tử</h2><input type=password></aside><p>Nội dung.</p></body></html>")
     assert login_wall(_page("https://x.gov.vn/tin-tuc/a-1.html", article), []) is None
+
+
+def test_an_upper_case_password_field_is_still_read_as_a_login_form():
+    form = ("<HTML><HEAD><TITLE>Login</TITLE></HEAD><BODY><H1>Login</H1>"
+            "<FORM><INPUT NAME=u><INPUT TYPE=PASSWORD NAME=p></FORM></BODY></HTML>")
+    assert login_wall(_page("https://x.gov.vn/tin-tuc/a-1.html", form), [])
+
+
+def test_an_error_page_is_refused_by_extraction_when_the_crawl_left_it_unread():
+    page = _page("https://x.gov.vn/tin-tuc/a-1.html", ARTICLE.format(title="Không tìm thấy trang"))
+    assert refused_unread(page, []) is None  # the reactor does not parse it
+    capture = PageCapture(portal="", url=page.url, status=200, body=page.body,
+                          headers={"Content-Type": "text/html; charset=utf-8"}, fetched_at="2026-11-23T10:00:00+07:00")
+    with pytest.raises(NotAnArticle) as refusal:
+        extract_capture(capture, refuse_error_pages=True)
+    assert refusal.value.kind == "soft_404" and "Không tìm thấy trang" in refusal.value.detail
+    assert extract_capture(capture).title  # re-extraction of a stored capture does not refuse
+
+
+def _meta_refresh_middleware():
+    return HeadMetaRefreshMiddleware.from_crawler(get_crawler(settings_dict={"METAREFRESH_ENABLED": True}))
+
+
+@pytest.mark.parametrize(("charset", "target"), [("utf-8", "/tin-tuc/bài-mới.html"), ("windows-1258", "/tin-tuc/moi.html")])
+def test_a_meta_refresh_redirects_without_decoding_the_whole_page(charset, target):
+    head = f'<html><head><meta http-equiv="refresh" content="0; url={target}"></head><body>'
+    body = (head + "<p>Nội dung bài viết.</p>" * 2000 + "</body></html>").encode(charset, errors="replace")
+    page = HtmlResponse("https://x.gov.vn/tin-tuc/cu.html", body=body, request=Request("https://x.gov.vn/tin-tuc/cu.html"),
+                        headers={"Content-Type": f"text/html; charset={charset}"})
+    redirected = _meta_refresh_middleware().process_response(page.request, page)
+    assert isinstance(redirected, Request)
+    assert redirected.url == safe_url_string(f"https://x.gov.vn{target}", encoding=charset)
+    assert page._cached_ubody is None  # the page's text was never decoded onto the response
+
+
+def test_a_page_without_meta_refresh_passes_through():
+    page = _page("https://x.gov.vn/tin-tuc/a-1.html", ARTICLE.format(title="Hội nghị"))
+    assert _meta_refresh_middleware().process_response(page.request, page) is page
 
 
 def test_an_article_link_answering_a_pdf_is_not_html():
