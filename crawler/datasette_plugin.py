@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 import unicodedata
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from datasette.utils import tilde_encode, urlsafe_components
 from markupsafe import Markup, escape
 
 from crawler.search import QUERY_PART, WORD, fts_query, has_diacritics
+from crawler.store import first_rowid_from, rowid_after
 from crawler.text import fold, to_nfc
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -57,6 +59,8 @@ COMBINING_MARK = re.compile(r"[\u0300-\u036f]")
 def prepare_connection(conn):
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
     conn.create_function("vn_search", 1, fts_query, deterministic=True)
+    conn.create_function("vn_rowid_from", 1, first_rowid_from, deterministic=True)
+    conn.create_function("vn_rowid_after", 1, rowid_after, deterministic=True)
     conn.create_function("vn_snippet", 2, snippet, deterministic=True)
     conn.create_function("vn_url_key", 1, archive_key, deterministic=True)
 
@@ -95,6 +99,42 @@ def match_spans(text: str, typed: str) -> list[tuple[int, int]]:
     return [m.span() for m in WORD.finditer(text) if _comparable(m.group(), exact) in terms]
 
 
+def first_match(text: str, typed: str) -> int | None:
+    """Where the first word of the query occurs in `text`, or None. A stored search shows a passage
+    for each of up to 1,000 articles: the lowercased text is searched as it is, for any spelling
+    that folds to the query (`dan` as [dđ][aàáảãạăằắẳẵặâầấẩẫậ][n]), instead of folding every body."""
+    pattern = _spelling_pattern(typed)
+    lowered = text.lower()
+    if pattern is None or len(lowered) != len(text):
+        spans = match_spans(text, typed)
+        return spans[0][0] if spans else None
+    found = pattern.search(lowered)
+    return found.start() if found else None
+
+
+@lru_cache(maxsize=256)
+def _spelling_pattern(typed: str) -> re.Pattern | None:
+    terms, exact = search_terms(typed)
+    if not terms:
+        return None
+    spelled = [re.escape(term) if exact else "".join(_SPELLINGS.get(ch, re.escape(ch)) for ch in term)
+               for term in sorted(terms, key=len, reverse=True)]
+    return re.compile(r"(?<!\w)(?:" + "|".join(spelled) + r")(?!\w)")
+
+
+def _spellings() -> dict[str, str]:
+    """Each folded letter and the character class of the lowercase letters that fold to it."""
+    letters: dict[str, set[str]] = {}
+    for code in range(0x00C0, 0x1EFA):
+        letter = chr(code).lower()
+        if len(letter) == 1 and len(folded := fold(letter)) == 1 and folded != letter and folded.isascii():
+            letters.setdefault(folded, {folded}).add(letter)
+    return {folded: "[" + "".join(sorted(variants)) + "]" for folded, variants in letters.items()}
+
+
+_SPELLINGS = _spellings()
+
+
 def _comparable(text: str, exact: bool) -> str:
     """`text` as the index compares it: lowercased, and folded for a query without tone marks.
     (crawler.text.fold, with the marks removed by one regex: this runs on every body shown.)"""
@@ -107,11 +147,11 @@ def snippet(text: str | None, typed: str | None, chars: int = SNIPPET_CHARS) -> 
     """The passage of `text` around the first match of the query (its start when nothing matches),
     cut at word boundaries, with … where text was left out."""
     text = " ".join((text or "").split())
-    spans = match_spans(text, typed or "")
+    first = first_match(text, typed or "")
     start = 0
-    if spans and spans[0][0] > SNIPPET_LEAD_IN:
-        cut = spans[0][0] - SNIPPET_LEAD_IN
-        space = text.find(" ", cut, spans[0][0])
+    if first is not None and first > SNIPPET_LEAD_IN:
+        cut = first - SNIPPET_LEAD_IN
+        space = text.find(" ", cut, first)
         start = space + 1 if space != -1 else cut
     end = min(len(text), start + chars)
     if end < len(text):

@@ -116,6 +116,6 @@ def _reread(row: dict[str, Any], warc_directory: Path, portals: dict, report: Re
 def _save(archive: Archive, updates: list[dict[str, Any]]) -> None:
     with archive.db.conn:
         for update in updates:
-            archive.db["articles"].update(update["url_key"], update)
+            archive.update_extraction(update["url_key"], update)
     updates.clear()
 
