@@ -10,6 +10,7 @@ import base64
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 # Runs of anything that is not an ASCII letter or digit separate slug words.
 NON_WORD = re.compile(r"[^A-Za-z0-9]+")
@@ -50,6 +51,8 @@ def base64_junk(*parts: str, size: int) -> str:
     return base64.b64encode(b"".join(chunks)[:size]).decode("ascii")
 
 
+# Titles are slugged again for every page that links to them (listings, related lists): fold each once.
+@lru_cache(maxsize=65536)
 def ascii_fold(text: str) -> str:
     """Vietnamese text without diacritics, case kept: `Tọa đàm` -> `Toa dam`, `Đảng` -> `Dang`."""
     text = text.replace("đ", "d").replace("Đ", "D")
