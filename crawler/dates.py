@@ -423,10 +423,11 @@ def _parse_with_dateparser(text: str, now: datetime) -> FoundDate | None:
     # too, `SA` reads as Saturday.
     unlabelled = LEADING_LABEL.sub("", WEEKDAY.sub("", text)).strip()
     for attempt in dict.fromkeys((text, unlabelled)):
-        if not attempt:
+        if not attempt or attempt in _NOT_DATES:
             continue
         parsed = dateparser.parse(attempt, languages=["vi"], settings=settings)
         if parsed is None:
+            _remember_not_a_date(attempt)
             continue
         parsed = parsed.astimezone(VIETNAM_TZ)
         has_time = CLOCK_IN_TEXT.search(attempt) is not None
@@ -434,6 +435,19 @@ def _parse_with_dateparser(text: str, now: datetime) -> FoundDate | None:
             parsed = parsed.replace(hour=0, minute=0, second=0, microsecond=0)
         return _accept(parsed.replace(microsecond=0), has_time, "dateparser", attempt, now)
     return None
+
+
+# Lines dateparser found no date in. Its "no date here" does not depend on the moment asked (that
+# only moves the dates it finds), and a portal's template prints the same lines after every title
+# (`In bài viết`, `Xem cỡ chữ: A- A+`): each is read once per process, not once per page.
+_NOT_DATES: set[str] = set()
+MAX_NOT_DATES = 4096
+
+
+def _remember_not_a_date(text: str) -> None:
+    if len(_NOT_DATES) >= MAX_NOT_DATES:
+        _NOT_DATES.clear()
+    _NOT_DATES.add(text)
 
 
 def _normalize(text: str) -> str:

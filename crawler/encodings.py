@@ -111,6 +111,11 @@ def repair_legacy_lines(lines: list[str]) -> tuple[list[str], str | None]:
 
 def legacy_font_of(lines: list[str]) -> str | None:
     """The legacy font the lines without Unicode Vietnamese letters were typed in, or None."""
+    # Their marks first, on the non-ASCII lines only (a page's text nodes are mostly ASCII spaces
+    # and words): a Unicode page has too few and is done without building the detector's sample.
+    unmarked = (line for line in lines if not line.isascii() and not UNICODE_VIETNAMESE.search(line))
+    if not _may_be_legacy(" ".join(unmarked)):
+        return None
     sample = " ".join(line for line in lines if not UNICODE_VIETNAMESE.search(line))[:LEGACY_SAMPLE_CHARS]
     return viparse.detect_text_encoding(sample) if _may_be_legacy(sample) else None
 

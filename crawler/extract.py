@@ -19,7 +19,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
-from lxml import etree
+from lxml import etree, html
+from trafilatura.settings import Extractor
 from parsel import Selector
 
 from crawler import __version__, bylines
@@ -28,7 +29,7 @@ from crawler.encodings import UNICODE_VIETNAMESE, decode_page, repair_legacy_tex
 from crawler.dates import FoundDate, date_from_url, dates_in_text, parse_date
 from crawler.items import ArticleRecord, PageCapture
 from crawler.pagechecks import NotAnArticle, error_page_text
-from crawler.registry import Portal, load_platforms, load_registry, load_topics, selectors_for
+from crawler.registry import Portal, TopicText, load_platforms, load_registry, load_topics, selectors_for
 from crawler.selectors import CompiledSelectors, in_other_region, is_not_text
 from crawler.text import clean_line, fold
 from crawler.urls import canonical_url, url_key
@@ -284,7 +285,8 @@ def _record(*, url, portal, title, lead, paragraphs, author, source, source_date
 
 def topics_of(text: str) -> list[str]:
     """The topics (topics.yml) whose keywords the article's text contains."""
-    return [topic.id for topic in load_topics().values() if topic.matches(text)]
+    prepared = TopicText.of(text)
+    return [topic.id for topic in load_topics().values() if topic.matches(prepared)]
 
 
 def content_hash(record: ArticleRecord) -> str:
@@ -330,16 +332,17 @@ def _drop_other_regions(root: etree._Element) -> None:
             element.getparent().remove(element)
 
 
+# trafilatura's settings, made once. Its result is read as the tree bare_extraction returns: an
+# XML string would be fingerprinted, written and parsed again for the same lines.
+TRAFILATURA_OPTIONS = Extractor(output_format="xml", images=False, tables=True, comments=False, links=False,
+                                recall=True, dedup=False, with_metadata=False)
+
+
 def _paragraphs(root: etree._Element, *, whole_page: bool, warnings: list[str]) -> list[str]:
     """Paragraphs from trafilatura, unless it dropped a good part of the node's own text."""
     own = _block_texts(root)
-    markup = etree.tostring(root, encoding="unicode", method="html")
-    extracted = trafilatura.extract(
-        markup if whole_page else f"<html><body><article>{markup}</article></body></html>",
-        output_format="xml", include_images=False, include_tables=True, include_comments=False,
-        include_links=False, favor_recall=True, deduplicate=False, with_metadata=False,
-    )
-    from_trafilatura = _xml_paragraphs(extracted) if extracted else []
+    extracted = trafilatura.bare_extraction(root if whole_page else _as_page(root), options=TRAFILATURA_OPTIONS)
+    from_trafilatura = _tree_paragraphs(extracted.body) if extracted is not None else []
     if whole_page:
         return _until_related(from_trafilatura or own)
     # trafilatura judges what is text; the node's own order is kept (it moves table cells).
@@ -351,10 +354,31 @@ def _paragraphs(root: etree._Element, *, whole_page: bool, warnings: list[str]) 
     return _until_related(own)
 
 
-def _xml_paragraphs(xml: str) -> list[str]:
-    root = etree.fromstring(xml.encode("utf-8"))
-    blocks = root.iter("p", "head", "item", "quote", "cell")
-    return [line for line in (clean_line("".join(b.itertext())) for b in blocks) if line]
+def _as_page(node: etree._Element) -> etree._Element:
+    """The node as the article of a page of its own (trafilatura reads whole documents). The node
+    is moved into it: it is the pruned copy, read by nothing after trafilatura."""
+    page = html.Element("html")
+    etree.SubElement(etree.SubElement(page, "body"), "article").append(node)
+    return page
+
+
+# The elements trafilatura puts text blocks in.
+TRAFILATURA_BLOCKS = ("p", "head", "item", "quote", "cell")
+# Its XML writer merges a <p> inside a <p> (a <head> in a <head>) into the outer one, unless it
+# sits in one of these; read the same way here.
+NESTING_KEPT_IN = frozenset({"cell", "figure", "item", "note", "quote"})
+
+
+def _tree_paragraphs(body: etree._Element) -> list[str]:
+    """One line per block; the line breaks trafilatura keeps inside a block are spaces, as in its XML."""
+    texts = (" ".join("".join(block.itertext()).split())
+             for block in body.iter(*TRAFILATURA_BLOCKS) if not _merged_into_outer(block))
+    return [line for line in map(clean_line, texts) if line]
+
+
+def _merged_into_outer(block: etree._Element) -> bool:
+    return (block.tag in ("p", "head") and block.getparent().tag not in NESTING_KEPT_IN
+            and any(ancestor.tag == block.tag for ancestor in block.iterancestors()))
 
 
 # Elements that start a new line of text; a <br> does too.

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import yaml
@@ -87,15 +87,27 @@ class Topic:
         words = sorted(self.spellings, key=len, reverse=True)
         return re.compile(r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words) + r")\b")
 
-    def matches(self, text: str) -> bool:
+    def matches(self, text: str | TopicText) -> bool:
         """`text` as the archive stores it: NFC with canonical tone placement (crawler.text.clean_line)."""
-        written = words_only(text.lower())
-        folded = "".join(_fold_letter(letter) for letter in written)  # same length: spans line up
-        for match in self.pattern.finditer(folded):
-            span = " ".join(written[match.start():match.end()].split())
+        prepared = text if isinstance(text, TopicText) else TopicText.of(text)
+        for match in self.pattern.finditer(prepared.folded):
+            span = " ".join(prepared.written[match.start():match.end()].split())
             if span == self.spellings[" ".join(match.group(0).split())] or span == fold(span):
                 return True
         return False
+
+
+class TopicText(NamedTuple):
+    """A text as topics look for their keywords in it, prepared once for all of them: lowercase
+    with punctuation as spaces, and the same folded letter for letter (so spans line up)."""
+
+    written: str
+    folded: str
+
+    @classmethod
+    def of(cls, text: str) -> "TopicText":
+        written = words_only(text.lower())
+        return cls(written, written.translate(_SAME_LENGTH_FOLD))
 
 
 def words_only(text: str) -> str:
@@ -103,10 +115,16 @@ def words_only(text: str) -> str:
     return NOT_WORD.sub(lambda match: " " * len(match.group(0)), text)
 
 
-@cache  # called per letter of every article; the alphabet is small
-def _fold_letter(letter: str) -> str:
-    folded = fold(letter)
-    return folded if len(folded) == 1 else letter
+class _SameLengthFold(dict):
+    """str.translate table, filled as letters are met: a letter folds to one letter, or stays."""
+
+    def __missing__(self, code: int) -> str:
+        folded = fold(chr(code))
+        self[code] = letter = folded if len(folded) == 1 else chr(code)
+        return letter
+
+
+_SAME_LENGTH_FOLD = _SameLengthFold()
 
 
 @dataclass(frozen=True)

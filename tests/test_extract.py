@@ -171,3 +171,14 @@ def test_a_page_without_any_article_date_is_left_undated():
 def test_garbage_does_not_crash():
     record = extract_html("<html><body>\x00<<<>>></body>", "https://x.gov.vn/a", None, FETCHED_AT)
     assert record.title == "" and "no title" in record.warnings
+
+
+def test_whole_page_text_reads_each_block_once_on_one_line():
+    """Without a content node trafilatura's blocks are the paragraphs, read as its XML gives them:
+    the line breaks inside a block are spaces, and a block nested in another is read once, in it."""
+    page = (Path(__file__).parent / "pages" / "hanoi-listing.html").read_text(encoding="utf-8")
+    record = extract_html(page, "https://hanoi.gov.vn/tin-tuc", None, FETCHED_AT)
+    paragraphs = record.body.split("\n\n")
+    assert "content selector matched nothing: whole-page extraction" in record.warnings
+    assert len(paragraphs) >= 2 and all("\n" not in paragraph for paragraph in paragraphs)
+    assert not [inner for inner in paragraphs for outer in paragraphs if inner is not outer and inner in outer]
