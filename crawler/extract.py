@@ -30,7 +30,7 @@ from crawler.dates import FoundDate, date_from_url, dates_in_text, parse_date
 from crawler.items import ArticleRecord, PageCapture
 from crawler.pagechecks import NotAnArticle, error_page_text
 from crawler.registry import Portal, TopicText, load_platforms, load_registry, load_topics, selectors_for
-from crawler.selectors import CompiledSelectors, in_other_region, is_not_text
+from crawler.selectors import CompiledSelectors, css_elements, in_other_region, is_not_text
 from crawler.text import clean_line, fold
 from crawler.urls import canonical_url, url_key
 
@@ -312,10 +312,8 @@ def _content(page: Selector, node: Selector | None, selectors: CompiledSelectors
 def _pruned_copy(root: etree._Element, prune: tuple[str, ...]) -> etree._Element:
     """A copy of the node without the blocks that are never article text."""
     copy = deepcopy(root)  # not a serialize/parse round trip: a lone <td> would not survive it
-    selector = Selector(root=copy)
     for css in prune:
-        for found in selector.css(css):
-            element = found.root
+        for element in css_elements(copy, css):
             if element is not copy and element.getparent() is not None:
                 element.getparent().remove(element)
     for element in copy.iter("figure", "figcaption"):
@@ -560,8 +558,14 @@ def _source_date(text: str, fetched_at: datetime) -> str:
     return found.iso() if found else ""
 
 
+# `[class*=breadcrumb] a, [class*=breadcrumb] li`, written as the attribute first (see
+# crawler/selectors.py: ONE_ATTRIBUTE_TEST).
+BREADCRUMB_ITEMS = etree.XPath("(descendant-or-self::*/@class[contains(., 'breadcrumb')]/..)"
+                               "/descendant::*[self::a or self::li]")
+
+
 def _category(page: Selector, selectors: CompiledSelectors, title: str) -> str:
-    crumbs = [clean_line(" ".join(a.css("::text").getall())) for a in page.css("[class*=breadcrumb] a, [class*=breadcrumb] li")]
+    crumbs = [clean_line(" ".join(element.itertext())) for element in BREADCRUMB_ITEMS(page.root)]
     crumbs = [c for c in crumbs if c and c.lower() not in ("trang chủ", "home") and fold(c) != fold(title)]
     return crumbs[-1] if crumbs else ""
 

@@ -1,0 +1,57 @@
+"""crawler/selectors.py: the registry's CSS selectors, written as the attribute first where they
+test one attribute, select what cssselect selects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from parsel import Selector
+
+from crawler.extract import _selectors
+from crawler.registry import load_registry
+from crawler.selectors import _attribute_first_xpath, css_elements
+
+TESTS = Path(__file__).parent
+SAVED_PAGES = sorted([*TESTS.glob("pages/*.html"), *TESTS.glob("gold/**/*.html")])
+
+EDGE_PAGE = """<html><body>
+<div class="detail-content x" id="main"><p class="Detail-Content">A</p></div>
+<div class="detail-content-more"><span id="ctl00_lblNoiDung" itemprop="articleBody">B</span></div>
+<DIV CLASS="sapo" data-role="sapo" title="">C</DIV><a rel="author" href="/p?page=2">D</a>
+<a href="/tin?PageIndex=3">E</a><section class="  detail-content  ">F</section>
+</body></html>"""
+EDGE_SELECTORS = [
+    ".detail-content", "div.detail-content", "DIV.sapo", "#main", "p#main", "[itemprop=articleBody]",
+    "[id$=_lblNoiDung]", "[id^=ctl00]", "[class*=detail]", "[data-role=sapo]", '[rel="author"]', "[title]",
+    '[title=""]', '[title*=""]', '[class$=""]', "a[href*=PageIndex]", "a[href*='page=']", "[class~=sapo]",
+    ".detail-content p", "h1",
+]
+
+
+def registry_selectors() -> list[str]:
+    found = set()
+    for portal in load_registry().portals:
+        compiled = _selectors(portal)
+        found.update(css for alternatives in compiled.alternatives.values() for css in alternatives)
+        found.update(compiled.prune)
+    return sorted(found)
+
+
+def selected_by_cssselect(root, css: str) -> list:
+    return [selected.root for selected in Selector(root=root).css(css)]
+
+
+@pytest.mark.parametrize("css", EDGE_SELECTORS)
+def test_one_attribute_selectors_select_what_cssselect_selects(css):
+    root = Selector(text=EDGE_PAGE).root
+    assert css_elements(root, css) == selected_by_cssselect(root, css)
+
+
+def test_the_registry_s_selectors_select_on_every_saved_page_what_cssselect_selects():
+    selectors = registry_selectors()
+    assert sum(_attribute_first_xpath(css) is not None for css in selectors) > len(selectors) / 2
+    for path in SAVED_PAGES:
+        root = Selector(text=path.read_text(encoding="utf-8", errors="replace")).root
+        for css in selectors:
+            assert css_elements(root, css) == selected_by_cssselect(root, css), (path.name, css)
