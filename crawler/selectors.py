@@ -99,7 +99,8 @@ def _segments(names: str) -> str:
     return CAMEL_HUMP.sub("_", names).lower()
 
 
-WITH_CLASS_OR_ID = etree.XPath("descendant-or-self::*[@class or @id]")
+# The attributes first, as ONE_ATTRIBUTE_TEST's selectors (twice as fast as `*[@class or @id]`).
+WITH_CLASS_OR_ID = etree.XPath("(descendant-or-self::*/@class | descendant-or-self::*/@id)/..")
 _last_named: tuple[etree._Element, list[tuple[etree._Element, str]]] | None = None
 
 

@@ -42,7 +42,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import clock, discovery, pagechecks
 from crawler.dates import parse_date
-from crawler.incremental import DEEP, INCREMENTAL, SINCE, Recheck, RecheckPolicy, choose_mode, due_rechecks, read_state
+from crawler.incremental import INCREMENTAL, SINCE, Recheck, RecheckPolicy, choose_mode, due_rechecks, read_state
 from crawler.items import ArticleCheck, PageCapture
 from crawler.middlewares import WARC_RECORD
 from crawler.pagechecks import soft_404

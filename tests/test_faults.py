@@ -264,7 +264,7 @@ def test_no_request_reached_an_address_outside_the_host_map(fault_run):
     assert fault_run.internal.requests == []
     assert fault_run.refused("faults")["private_address"] == 2
     assert "127.0.0.2:%d is loopback" % fault_run.internal.port in fault_run.log
-    assert f"localhost resolves to 127.0.0.1" in fault_run.log or f"127.0.0.1:{fault_run.internal.port} is loopback" in fault_run.log
+    assert "localhost resolves to 127.0.0.1" in fault_run.log or f"127.0.0.1:{fault_run.internal.port} is loopback" in fault_run.log
 
 
 # --- bodies ----------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from parsel import Selector
 
 from crawler.extract import _selectors
 from crawler.registry import load_registry
-from crawler.selectors import _attribute_first_xpath, css_elements
+from crawler.selectors import _attribute_first_xpath, css_elements, named_elements
 
 TESTS = Path(__file__).parent
 SAVED_PAGES = sorted([*TESTS.glob("pages/*.html"), *TESTS.glob("gold/**/*.html")])
@@ -55,3 +55,10 @@ def test_the_registry_s_selectors_select_on_every_saved_page_what_cssselect_sele
         root = Selector(text=path.read_text(encoding="utf-8", errors="replace")).root
         for css in selectors:
             assert css_elements(root, css) == selected_by_cssselect(root, css), (path.name, css)
+
+
+def test_the_named_elements_are_those_with_a_class_or_an_id_in_document_order():
+    for path in SAVED_PAGES:
+        page = Selector(text=path.read_text(encoding="utf-8", errors="replace"))
+        expected = [selected.root for selected in page.xpath("descendant-or-self::*[@class or @id]")]
+        assert [element for element, _ in named_elements(page.root)] == expected, path.name
