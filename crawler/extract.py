@@ -20,8 +20,8 @@ from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml import etree, html
-from trafilatura.settings import Extractor
 from parsel import Selector
+from trafilatura.settings import Extractor
 
 from crawler import __version__, bylines
 from crawler.boilerplate import is_related_heading, is_widget_line
