@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 import unicodedata
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 

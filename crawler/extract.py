@@ -28,7 +28,7 @@ from crawler.boilerplate import is_related_heading, is_widget_line
 from crawler.encodings import UNICODE_VIETNAMESE, decode_page, repair_legacy_text
 from crawler.dates import FoundDate, date_from_url, dates_in_text, parse_date
 from crawler.items import ArticleRecord, PageCapture
-from crawler.pagechecks import NotAnArticle, error_page_text
+from crawler.pagechecks import NotAnArticle, error_page_says
 from crawler.registry import Portal, TopicText, load_platforms, load_registry, load_topics, selectors_for
 from crawler.selectors import CompiledSelectors, css_elements, in_other_region, is_not_text
 from crawler.text import clean_line, fold
@@ -114,8 +114,8 @@ def extract_page(body: bytes, url: str, portal: Portal | None, fetched_at: datet
     """An HTML page as fetched (bytes): decoded by what decodes cleanly, then extracted."""
     decoded = decode_page(body, content_type)
     page = Selector(text=decoded.text)
-    if refuse_error_pages and (said := error_page_text(page)):
-        raise NotAnArticle("soft_404", f"{url} says {said!r}")
+    if refuse_error_pages and (said := error_page_says(url, page)):
+        raise NotAnArticle("soft_404", said)
     record = extract_tree(page, url, portal, fetched_at, listing_date=listing_date)
     record.warnings[:0] = decoded.warnings
     return record

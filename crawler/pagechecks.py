@@ -66,8 +66,8 @@ def not_an_article(response: Response, redirects: list[str]) -> tuple[str, str] 
     if refusal := refused_unread(response, redirects):
         return refusal
     page = parsed(response)
-    if page is not None and (said := error_page_text(page)):
-        return "soft_404", f"{response.url} says {said!r}"
+    if page is not None and (said := error_page_says(response.url, page)):
+        return "soft_404", said
     return None
 
 
@@ -115,8 +115,7 @@ def soft_404(response: Response, redirects: list[str], page: Selector | None = N
     if reason := redirected_away(response, redirects):
         return reason
     page = page if page is not None else parsed(response)
-    said = error_page_text(page) if page is not None else None
-    return f"{response.url} says {said!r}" if said else None
+    return error_page_says(response.url, page) if page is not None else None
 
 
 def redirected_away(response: Response, redirects: list[str]) -> str | None:
@@ -128,11 +127,12 @@ def redirected_away(response: Response, redirects: list[str]) -> str | None:
     return None
 
 
-def error_page_text(page: Selector) -> str | None:
-    """What an error page says in its title or first heading (`Không tìm thấy trang`), or None."""
+def error_page_says(url: str, page: Selector) -> str | None:
+    """What the page at `url` says in its title or first heading when it is an error page
+    (`… says 'Không tìm thấy trang'`), or None."""
     for text in _error_texts(page):
         if len(text) <= MAX_ERROR_TITLE_CHARS and NOT_FOUND_TEXT.search(text):
-            return text
+            return f"{url} says {text!r}"
     return None
 
 

@@ -256,16 +256,16 @@ class Archive:
             "seen_until": previous["last_seen"], "replaced_at": row["captured_at"],
             **{column: previous[column] for column in VERSIONED_COLUMNS + REVISION_PROVENANCE},
         })
-        values = {key: value for key, value in {**row, **seen}.items() if key != "url_key"}
-        if previous["published_at"] != row["published_at"]:  # the rowid follows the date (chronological_rowid)
-            values["rowid"] = self._free_rowid(row["published_at"], previous["first_seen"])
-        self._update_article(record.url_key, values)
+        self._update_with_date(record.url_key, {**row, **seen}, previous)
         return "changed"
 
     def update_extraction(self, key: str, values: dict[str, Any]) -> None:
-        """New extracted columns of a stored article (`vnarchive reextract`); the rowid follows a changed date."""
+        """New extracted columns of a stored article (`vnarchive reextract`)."""
+        self._update_with_date(key, values, self._stored(key))
+
+    def _update_with_date(self, key: str, values: dict[str, Any], current: dict[str, Any] | None) -> None:
+        """New columns of the stored article `current`; its rowid follows a changed date (chronological_rowid)."""
         values = {column: value for column, value in values.items() if column != "url_key"}
-        current = self._stored(key)
         if current is not None and "published_at" in values and values["published_at"] != current["published_at"]:
             values["rowid"] = self._free_rowid(values["published_at"], current["first_seen"])
         self._update_article(key, values)
