@@ -26,10 +26,10 @@ from crawler.replica import (
 from crawler.replica.generic import FEED_SIZE, KNOWN_LAYOUTS, POSTDATE, UNKNOWN_LAYOUTS, GenericCms, PostdateCms, layout_for
 from crawler.replica.liferay import Liferay
 from crawler.replica.portals import PORTALS_BY_ID
-from crawler.replica.server import resolve_today
+from crawler.replica.server import PageCache, Replica, resolve_today
 from crawler.replica.sharepoint_tandan import PAGER_BLOCK, POSTBACK_ONLY_PORTALS, SharePointTanDan
 from crawler.replica.sites import PLATFORMS
-from crawler.replica.web import Request
+from crawler.replica.web import Request, Response
 
 TODAY = date(2026, 11, 23)
 ROOT = Path(__file__).resolve().parent.parent
@@ -400,6 +400,32 @@ def test_two_replicas_serve_identical_bytes(server):
             # Only platforms that answer conditional GETs send validators on their pages.
             platform = PLATFORMS[PORTALS_BY_ID[HOSTS[urlsplit(url).hostname]].platform]
             assert (first[1]["ETag"] is not None) == platform.conditional_get, url
+
+
+def test_a_page_asked_again_comes_from_the_cache_and_a_conditional_get_still_gets_304(monkeypatch):
+    replica = Replica(today=TODAY)
+    url = urlsplit(article_url(load_corpus()[0]))
+    renders = []
+    site = replica.sites[HOSTS[url.hostname]]
+    monkeypatch.setattr(site, "dynamic_page", lambda request, path, render=site.dynamic_page: renders.append(path) or render(request, path))
+    plain = Request("GET", url.hostname, url.path, url.query)
+    first = replica.respond(plain)
+    assert replica.respond(plain) is first and replica.respond(dataclasses.replace(plain, method="HEAD")) is first
+    assert len(renders) == 1
+    conditional = dataclasses.replace(plain, if_none_match=first.etag)
+    assert replica.respond(conditional).status == 304 and len(renders) == 2  # never answered from the cache
+    assert replica.respond(dataclasses.replace(plain, method="POST", body=b"x=1")) is not first
+
+
+def test_the_page_cache_drops_the_least_recently_used_page_beyond_its_size():
+    cache = PageCache(max_bytes=10)
+    pages = {key: Response(200, b"x" * 4) for key in ("a", "b", "c")}
+    cache.put(("h", "a", ""), pages["a"])
+    cache.put(("h", "b", ""), pages["b"])
+    assert cache.get(("h", "a", "")) is pages["a"]  # a is now the most recently used
+    cache.put(("h", "c", ""), pages["c"])
+    assert cache.get(("h", "b", "")) is None and cache.get(("h", "a", "")) is pages["a"] and cache.size == 8
+    assert cache.put(("h", "big", ""), Response(200, b"x" * 11)) and cache.get(("h", "big", "")) is None
 
 
 def test_today_comes_from_the_argument_or_the_environment(monkeypatch):

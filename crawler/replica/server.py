@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import traceback
+from collections import OrderedDict
 from dataclasses import replace
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +33,8 @@ LOG_ENV = "VNARCHIVE_REPLICA_LOG"
 LISTEN_ADDRESS = "127.0.0.1"
 MAX_BODY_BYTES = 1 << 20  # forms and API posts are small; refuse anything larger
 IDLE_TIMEOUT_SECONDS = 60  # close kept-alive connections nobody uses
+# Rendered pages kept for the next request of the same URL (least recently used out first).
+PAGE_CACHE_BYTES = 512 << 20
 
 
 def resolve_today(today: date | None = None) -> date:
@@ -71,18 +74,66 @@ class Replica:
         self.articles: Sequence[CorpusArticle] = articles
         self.sites: dict[str, Site] = build_sites(articles, today=edition_today(today, edition), page_size=page_size)
         self.archives = Archives()
+        self.page_cache = PageCache(PAGE_CACHE_BYTES)
 
     def respond(self, request: Request) -> Response:
         """The response for a request; unknown hosts (and defunct portals) get a plain 404. The web
-        archives' hosts answer with their captures of the defunct portals (archives.py)."""
-        if request.host in ARCHIVE_HOSTS:
+        archives' hosts answer with their captures of the defunct portals (archives.py). A portal page
+        asked before comes from the page cache."""
+        if request.host in ARCHIVE_HOSTS:  # they keep state (rate limits), so nothing of theirs is cached
             return self.archives.respond(request)
         portal_id = HOSTS.get(request.host)
         if portal_id is None:
             return text_response("unknown host", status=404)
+        if not PageCache.takes(request):
+            return self._portal_response(portal_id, request)
+        key = (request.host, request.path, request.query_string)
+        return self.page_cache.get(key) or self.page_cache.put(key, self._portal_response(portal_id, request))
+
+    def _portal_response(self, portal_id: str, request: Request) -> Response:
         site = self.sites[portal_id]
         response = site.respond(request)
         return replace(response, headers=site.response_headers + response.headers)
+
+
+class PageCache:
+    """Responses by (host, path, query), up to a number of body bytes, least recently used out first.
+
+    The portals' sites are deterministic, so a page asked again would render the same; a real
+    portal's page cache answers the same way. Here the replica shares the crawler's cores, and
+    rendering a page again would be counted against the crawl in benchmarks."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._responses: OrderedDict[tuple[str, str, str], Response] = OrderedDict()
+        self._lock = threading.Lock()  # the server answers each connection in its own thread
+
+    @staticmethod
+    def takes(request: Request) -> bool:
+        """Only a request whose answer depends on the URL alone: no conditional or partial GET, no POST."""
+        return (request.method in ("GET", "HEAD") and not request.body and not request.range
+                and not request.if_none_match and not request.if_modified_since)
+
+    def get(self, key: tuple[str, str, str]) -> Response | None:
+        with self._lock:
+            response = self._responses.get(key)
+            if response is not None:
+                self._responses.move_to_end(key)
+            return response
+
+    def put(self, key: tuple[str, str, str], response: Response) -> Response:
+        if len(response.body) > self.max_bytes:
+            return response
+        _ = response.etag  # computed here, once, not on every send of the page
+        with self._lock:
+            if key not in self._responses:
+                self._responses[key] = response
+                self.size += len(response.body)
+            while self.size > self.max_bytes:
+                _, dropped = self._responses.popitem(last=False)
+                self.size -= len(dropped.body)
+        return response
 
 
 class ReplicaRequestHandler(BaseHTTPRequestHandler):

@@ -6,6 +6,7 @@ import hashlib
 import html
 import json
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -73,7 +74,7 @@ class Response:
     headers: tuple[tuple[str, str], ...] = field(default=())
     validators: bool = True  # send ETag and Last-Modified with a 200 or 304 (False: a page of a site that sends none)
 
-    @property
+    @cached_property
     def etag(self) -> str:
         """A strong validator that depends on the bytes only."""
         return '"' + hashlib.sha256(self.body).hexdigest()[:24] + '"'
