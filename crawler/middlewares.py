@@ -25,7 +25,7 @@ from crawler.pagechecks import login_wall
 from crawler.refusals import count_refusal, portal_of, refuse
 from crawler.runs import CIRCUIT_OPEN, stopping_when_disk_full
 from crawler.tls import certificate_issues
-from crawler.warc import acquire_writer, release_writer, run_location
+from crawler.warc import acquire_writer, in_warc_thread, release_writer, run_location
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +52,12 @@ class WarcCaptureMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_response(self, request, response, spider=None):
+    async def process_response(self, request, response, spider=None):
         with stopping_when_disk_full(self.crawler):
             if self.writer is None:
                 self.writer = acquire_writer(self.directory, self.name)
-            request.meta[WARC_RECORD] = self.writer.write_response(
+            request.meta[WARC_RECORD] = await in_warc_thread(
+                self.writer.write_response,
                 url=response.url, status=response.status, headers=_pairs(response.headers), body=response.body,
                 fetched_at=clock.now(), request_method=request.method, request_headers=_pairs(request.headers),
                 request_body=request.body,

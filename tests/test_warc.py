@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import subprocess
 import sys
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from crawler.warc import OPEN_SUFFIX, RecordPointer, WarcError, WarcWriter, read_record, repair_open_files
+from crawler.warc import OPEN_SUFFIX, RecordPointer, WarcError, WarcWriter, in_warc_thread, read_record, repair_open_files
 from tests.conftest import run_vnarchive
 
 FETCHED = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)
@@ -43,6 +45,29 @@ def test_a_record_reads_back_as_it_was_fetched(tmp_path):
     assert stored.headers["Content-Type"] == "text/html; charset=utf-8" and "Content-Encoding" not in stored.headers
     assert stored.date == "2026-11-23T03:00:00.000000Z"
     assert pointers[1].digest.startswith("sha1:")
+    assert warcio_check(tmp_path / "run.warc.gz").returncode == 0
+
+
+def test_records_written_from_the_warc_thread_and_another_at_once_all_read_back(tmp_path):
+    """The crawl writes from the WARC thread while a backfill writes from the reactor: one
+    exchange's two records stay together and every pointer finds its own record."""
+    writer = WarcWriter(tmp_path, "run.warc.gz")
+
+    def exchange(i: int) -> RecordPointer:
+        return writer.write_response(url=f"https://hanam.gov.vn/Pages/a{i}.aspx", status=200, headers=[],
+                                     body=BODY + str(i).encode(), fetched_at=FETCHED)
+
+    async def from_the_warc_thread() -> list[RecordPointer]:
+        return [await in_warc_thread(exchange, i) for i in range(0, 200, 2)]
+
+    direct = []
+    other = threading.Thread(target=lambda: direct.extend(exchange(i) for i in range(1, 200, 2)))
+    other.start()
+    threaded = asyncio.run(from_the_warc_thread())
+    other.join()
+    writer.close()
+    for i, pointer in [*zip(range(0, 200, 2), threaded), *zip(range(1, 200, 2), direct)]:
+        assert read_record(tmp_path, pointer).body == BODY + str(i).encode()
     assert warcio_check(tmp_path / "run.warc.gz").returncode == 0
 
 
