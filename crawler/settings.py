@@ -109,7 +109,10 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.runs.RunRecorder": 500,
+    "crawler.heap.LongLivedHeap": 0,
 }
+# The garbage collector's thresholds for a crawl process (crawler/heap.py; CPython's are 700, 10, 10).
+GC_THRESHOLDS = [10_000, 10, 100]
 
 # Extraction in worker processes: -1 one per core, 0 in the reactor thread (crawler/workers.py).
 EXTRACT_WORKERS = -1
