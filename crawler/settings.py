@@ -21,8 +21,9 @@ CONCURRENT_ITEMS = 8
 # Bytes of pages the whole run holds between download and the end of their extraction: fetching
 # waits beyond it. A run crawls every portal at once, one crawler each, so `vnarchive crawl` shares
 # the budget out as Scrapy's per-crawler limit (SCRAPER_SLOT_MAX_ACTIVE_SIZE, 5 MB by default: 65
-# of those held most of a fast crawl in memory). 32 MB is still seconds of work for the workers.
-PAGE_MEMORY_BUDGET = 32_000_000
+# of those held most of a fast crawl in memory). 16 MB is about 250 article pages, two seconds of
+# the workers' work; 32 MB crawled no faster in bench/pipeline.py and peaked ~40 MB higher.
+PAGE_MEMORY_BUDGET = 16_000_000
 PAGE_MEMORY_MIN_PER_PORTAL = 250_000
 # Scrapy's check that a callback generator returns no value re-reads the callback's source
 # (inspect + ast) for most responses: its cache is weakly keyed by the bound method, which dies
