@@ -6,9 +6,9 @@ import hashlib
 import html
 import json
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs
 
