@@ -14,11 +14,9 @@ million-article archive).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -29,6 +27,7 @@ import sqlite_utils
 from crawler.items import ArticleCheck, ArticleRecord
 from crawler.registry import Portal
 from crawler.search import FTS_COLUMNS, FTS_TOKENIZER
+from crawler.threads import OwnThread
 
 T = TypeVar("T")
 
@@ -403,7 +402,7 @@ def article_row(record: ArticleRecord, portal: Portal | None) -> dict[str, Any]:
     return row
 
 
-_archive_writer: ThreadPoolExecutor | None = None
+_ARCHIVE_WRITER = OwnThread("archive-writer")
 # In the writer thread: one connection per archive file for all the run's crawlers (each
 # connection has its own page cache and schema; sixty-five of them held 150 MB), with its users.
 _shared_archives: dict[Path, tuple[Archive, int]] = {}
@@ -435,7 +434,4 @@ async def in_archive_writer(function: Callable[..., T], *args: Any) -> T:
     its work (the FTS index, commits, fsync) runs without the GIL beside the reactor, which never
     waits on the write lock itself. A connection belongs to the thread that made it, so connections
     that write are opened there too."""
-    global _archive_writer
-    if _archive_writer is None:
-        _archive_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
-    return await asyncio.wrap_future(_archive_writer.submit(function, *args))
+    return await _ARCHIVE_WRITER.run(function, *args)

@@ -13,7 +13,6 @@ WARC-Payload-Digest; `read_record` returns the bytes only when they match that d
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import fcntl
 import functools
@@ -23,7 +22,6 @@ import logging
 import os
 import threading
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -37,6 +35,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler import __version__
+from crawler.threads import OwnThread
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -280,15 +279,12 @@ def _warc_date(when: datetime) -> str:
 
 # One thread writes a crawl's records (WarcCaptureMiddleware): zlib and SHA-1 run there without
 # the GIL, beside the reactor, which they took an eighth of; one thread keeps the file in order.
-_record_thread: ThreadPoolExecutor | None = None
+_RECORD_THREAD = OwnThread("warc-writer")
 
 
 async def in_warc_thread(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """`function(*args, **kwargs)` in the process's WARC thread, awaited from the reactor."""
-    global _record_thread
-    if _record_thread is None:
-        _record_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
-    return await asyncio.wrap_future(_record_thread.submit(functools.partial(function, *args, **kwargs)))
+    return await _RECORD_THREAD.run(function, *args, **kwargs)
 
 
 # One run's crawlers (one per portal, in one process) share one file.
