@@ -26,6 +26,11 @@ LEGACY_SAMPLE_CHARS = 2000
 # which costs more than the rest of an article's extraction.
 LATIN1_MARKS = re.compile(r"[\u00a1-\u00ff]")
 LEGACY_MIN_MARKS = 3
+# Of those, the ones Unicode Vietnamese never writes (ä ø û µ · Ö …): a Unicode line such as
+# `Thông báo` or `Góp ý` carries Latin-1 marks and no Vietnamese-only letter, a line in a legacy
+# font carries these.
+VIETNAMESE_LATIN1_LETTERS = "àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ"
+FOREIGN_MARKS = re.compile("[" + "".join(ch for ch in map(chr, range(0xA1, 0x100)) if ch not in VIETNAMESE_LATIN1_LETTERS) + "]")
 # TCVN3 and VNI fonts are drawn over windows-1252 code points: a page typed in them is read as
 # cp1252, then converted (cp1258 would turn some of their letters into combining tones).
 LEGACY_FONT_CODEPAGE = "cp1252"
@@ -111,10 +116,10 @@ def repair_legacy_lines(lines: list[str]) -> tuple[list[str], str | None]:
 
 def legacy_font_of(lines: list[str]) -> str | None:
     """The legacy font the lines without Unicode Vietnamese letters were typed in, or None."""
-    # Their marks first, on the non-ASCII lines only (a page's text nodes are mostly ASCII spaces
-    # and words): a Unicode page has too few and is done without building the detector's sample.
+    # Their foreign marks first, on the non-ASCII lines only (a page's text nodes are mostly ASCII
+    # spaces and words): a Unicode page has too few and is done without building the detector's sample.
     unmarked = (line for line in lines if not line.isascii() and not UNICODE_VIETNAMESE.search(line))
-    if not _may_be_legacy(" ".join(unmarked)):
+    if not _may_be_legacy(" ".join(unmarked), FOREIGN_MARKS):
         return None
     sample = " ".join(line for line in lines if not UNICODE_VIETNAMESE.search(line))[:LEGACY_SAMPLE_CHARS]
     return viparse.detect_text_encoding(sample) if _may_be_legacy(sample) else None
@@ -124,8 +129,8 @@ def _from_legacy(line: str, legacy: str) -> str:
     return line if UNICODE_VIETNAMESE.search(line) else viparse.fix(line, encoding=legacy)
 
 
-def _may_be_legacy(sample: str) -> bool:
-    marks = LATIN1_MARKS.finditer(sample)
+def _may_be_legacy(sample: str, marks_pattern: re.Pattern = LATIN1_MARKS) -> bool:
+    marks = marks_pattern.finditer(sample)
     return sum(1 for _ in zip(range(LEGACY_MIN_MARKS), marks)) == LEGACY_MIN_MARKS
 
 

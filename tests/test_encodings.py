@@ -72,3 +72,16 @@ def test_vni_text_is_converted():
 def test_unicode_and_english_are_never_converted():
     lines = ["Hello world, this is English text about the province.", TEXT]
     assert repair_legacy_lines(lines) == (lines, None)
+
+
+def test_unicode_lines_with_latin1_letters_only_are_not_sent_to_the_legacy_detector(monkeypatch):
+    # `Thông báo`, `Góp ý`: Unicode Vietnamese that has no letter outside Latin-1. The detector
+    # costs more than the rest of an article's extraction; a Unicode page must not reach it.
+    import viparse
+
+    def detector_called(sample):
+        raise AssertionError(f"legacy detector asked about {sample!r}")
+
+    monkeypatch.setattr(viparse, "detect_text_encoding", detector_called)
+    lines = ["Thông báo", "Góp ý", "Hòa Bình", "Trang chủ", "© 2024 Cổng thông tin", TEXT]
+    assert repair_legacy_lines(lines) == (lines, None)
