@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import viparse
 from lxml import etree
@@ -39,9 +40,14 @@ MARKUP = re.compile(rb"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re
 
 @dataclass
 class Decoded:
-    text: str
+    """A page's bytes (without a byte order mark) and the encoding they decode with."""
+    body: bytes
     encoding: str
     warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def text(self) -> str:
+        return self.body.decode(self.encoding, errors="replace")
 
 
 def decode_page(body: bytes, content_type: str = "") -> Decoded:
@@ -52,7 +58,7 @@ def decode_page(body: bytes, content_type: str = "") -> Decoded:
     """
     bom_encoding, bom = read_bom(body)
     if bom_encoding:
-        return Decoded(body[len(bom):].decode(bom_encoding, errors="replace"), _name(bom_encoding))
+        return Decoded(body[len(bom):], _name(bom_encoding))
     declared = [_name(e) for e in (http_content_type_encoding(content_type or None),
                                    html_body_declared_encoding(body)) if e]
     chosen = _clean_decoding(body, declared)
@@ -61,7 +67,7 @@ def decode_page(body: bytes, content_type: str = "") -> Decoded:
         warnings.append(f"charsets disagree (HTTP/meta: {', '.join(declared)}); decoded as {chosen}")
     elif declared and declared[0] != chosen and not (declared[0] == "ascii" and chosen == "utf-8"):
         warnings.append(f"page declares {declared[0]} but decodes as {chosen}")
-    return Decoded(body.decode(chosen, errors="replace"), chosen, warnings)
+    return Decoded(body, chosen, warnings)
 
 
 def _clean_decoding(body: bytes, declared: list[str]) -> str:

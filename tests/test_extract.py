@@ -5,6 +5,7 @@ Expected values come from the seeds (../shared/seeds) and PORTALS.md, not from t
 
 from __future__ import annotations
 
+import codecs
 import json
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from crawler.boilerplate import PORTALS_MD_STRINGS
 from crawler.dates import VIETNAM_TZ
-from crawler.extract import extract_api_article, extract_html
+from crawler.extract import extract_api_article, extract_html, extract_page
 from crawler.registry import load_registry
 
 GOLD = Path(__file__).parent / "gold" / "replica"
@@ -158,6 +159,19 @@ def test_unknown_layout_is_read_generically():
     assert record.author == "Minh Hằng"
     assert "Các tin khác" not in record.body and "Bản quyền" not in record.body
     assert "Nghị định 15/2020/NĐ-CP" in record.body
+
+
+def test_an_xhtml_page_with_an_xml_declaration_is_read_as_html():
+    # Old XHTML templates start with <?xml ...?> and a namespace: read as XML, no CSS selector
+    # would match their namespaced elements.
+    xhtml = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+             '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n'
+             + UNKNOWN_LAYOUT.replace("<html>", '<html xmlns="http://www.w3.org/1999/xhtml">', 1))
+    for page in (xhtml.encode("utf-8"), codecs.BOM_UTF16_LE + xhtml.encode("utf-16-le")):
+        record = extract_page(page, "https://snv.x.gov.vn/tin/123.html", None, FETCHED_AT)
+        assert record.title == "Hội nghị giao ban công tác dân vận quý III"
+        assert record.published_at == "2022-08-12T08:30:00+07:00"
+        assert "Các tin khác" not in record.body and "Nghị định 15/2020/NĐ-CP" in record.body
 
 
 def test_a_page_without_any_article_date_is_left_undated():
