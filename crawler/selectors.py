@@ -11,8 +11,10 @@ related lists.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from itertools import accumulate
 
 from lxml import etree
 from parsel import Selector, SelectorList
@@ -96,22 +98,50 @@ def marker_names(element: etree._Element) -> str:
 # A layout repeats the same few hundred class names on every page and on every element of a kind.
 @lru_cache(maxsize=16384)
 def _segments(names: str) -> str:
-    return CAMEL_HUMP.sub("_", names).lower()
+    return _segmented(names)
 
 
-# The attributes first, as ONE_ATTRIBUTE_TEST's selectors (twice as fast as `*[@class or @id]`).
-WITH_CLASS_OR_ID = etree.XPath("(descendant-or-self::*/@class | descendant-or-self::*/@id)/..")
-_last_named: tuple[etree._Element, list[tuple[etree._Element, str]]] | None = None
+def _segmented(text: str) -> str:
+    return CAMEL_HUMP.sub("_", text).lower()
 
 
-def named_elements(root: etree._Element) -> list[tuple[etree._Element, str]]:
-    """The elements with a class or id under `root`, with their marker names, in document order.
-    Kept for the last root asked: a page's fields are looked up one after another on the same
+# A page's class and id values, in document order (as ONE_ATTRIBUTE_TEST's selectors, the
+# attributes first). Smart strings: each knows its element.
+CLASS_AND_ID = etree.XPath("descendant-or-self::*/@class | descendant-or-self::*/@id")
+# Between two values in MarkerIndex.names: NUL is in no attribute value, and the space lets a
+# marker at the start of a value match as it does after a space inside one.
+VALUE_SEPARATOR = "\x00 "
+
+
+class MarkerIndex:
+    """A page's class and id values as marker names in one string, so that a field's marker
+    pattern runs over the page in one regex pass, not once per element."""
+
+    def __init__(self, root: etree._Element):
+        self.root = root
+        self.values = CLASS_AND_ID(root)
+        self.names = _segmented(VALUE_SEPARATOR.join(self.values))
+        self.starts = list(accumulate((len(part) + 1 for part in self.names.split(VALUE_SEPARATOR[0])), initial=0))
+
+    def marked(self, pattern: re.Pattern) -> list[etree._Element]:
+        """The elements with a class or id segment `pattern` matches, in document order, once each."""
+        found: dict[etree._Element, None] = {}
+        for match in pattern.finditer(self.names):
+            value = self.values[bisect_right(self.starts, match.end() - 1) - 1]
+            found.setdefault(value.getparent(), None)
+        return list(found)
+
+
+_last_index: MarkerIndex | None = None
+
+
+def marker_index(root: etree._Element) -> MarkerIndex:
+    """Kept for the last root asked: a page's fields are looked up one after another on the same
     tree (holding the root also keeps `is` a safe test of "the same tree")."""
-    global _last_named
-    if _last_named is None or _last_named[0] is not root:
-        _last_named = (root, [(element, marker_names(element)) for element in WITH_CLASS_OR_ID(root)])
-    return _last_named[1]
+    global _last_index
+    if _last_index is None or _last_index.root is not root:
+        _last_index = MarkerIndex(root)
+    return _last_index
 
 
 def is_other_region(element: etree._Element) -> bool:
@@ -174,7 +204,7 @@ class CompiledSelectors:
         pattern = self.markers.get(key)
         if pattern is None:
             return []
-        return [element for element, names in named_elements(page.root) if pattern.search(names)]
+        return marker_index(page.root).marked(pattern)
 
     def content_node(self, page: Selector) -> Selector | None:
         """The article's container: of the candidates, the deepest that holds most of the text."""

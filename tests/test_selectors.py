@@ -10,7 +10,7 @@ from parsel import Selector
 
 from crawler.extract import _selectors
 from crawler.registry import load_registry
-from crawler.selectors import _attribute_first_xpath, css_elements, named_elements
+from crawler.selectors import MARKERS, _attribute_first_xpath, css_elements, marker_index, marker_names
 
 TESTS = Path(__file__).parent
 SAVED_PAGES = sorted([*TESTS.glob("pages/*.html"), *TESTS.glob("gold/**/*.html")])
@@ -57,8 +57,17 @@ def test_the_registry_s_selectors_select_on_every_saved_page_what_cssselect_sele
             assert css_elements(root, css) == selected_by_cssselect(root, css), (path.name, css)
 
 
-def test_the_named_elements_are_those_with_a_class_or_an_id_in_document_order():
+def test_a_marker_finds_the_elements_whose_class_or_id_carries_it_in_document_order():
+    # The page's names are searched as one string; the same as asking each element in turn.
     for path in SAVED_PAGES:
         page = Selector(text=path.read_text(encoding="utf-8", errors="replace"))
-        expected = [selected.root for selected in page.xpath("descendant-or-self::*[@class or @id]")]
-        assert [element for element, _ in named_elements(page.root)] == expected, path.name
+        named = page.root.xpath("descendant-or-self::*[@class or @id]")
+        for field, pattern in MARKERS.items():
+            expected = [element for element in named if pattern.search(marker_names(element))]
+            assert marker_index(page.root).marked(pattern) == expected, (path.name, field)
+
+
+def test_a_marker_at_the_start_of_an_id_or_after_a_line_break_in_a_class_is_found():
+    page = Selector(text='<div class="box\nngayDang" id="x"><p id="ngay-tao">1</p><p class="ngaymai">2</p></div>')
+    marked = marker_index(page.root).marked(MARKERS["date"])
+    assert [element.get("id") or element.get("class") for element in marked][:2] == ["x", "ngay-tao"]
