@@ -130,7 +130,7 @@ def parsed_page(decoded: Decoded) -> Selector:
 
 
 def extract_html(html: str, url: str, portal: Portal | None, fetched_at: datetime, *, listing_date: str = "") -> ArticleRecord:
-    return extract_tree(Selector(text=html), url, portal, fetched_at, listing_date=listing_date)
+    return extract_tree(Selector(text=html, type="html"), url, portal, fetched_at, listing_date=listing_date)
 
 
 def extract_tree(
@@ -213,7 +213,7 @@ def extract_api_article(data: dict[str, Any], url: str, portal: Portal | None, f
     """An article from a JavaScript site's JSON API: fields are given, only the body HTML needs cleaning."""
     warnings: list[str] = []
     selectors = _selectors(portal)
-    body_page = Selector(text=f"<html><body><article>{data.get('content') or ''}</article></body></html>")
+    body_page = Selector(text=f"<html><body><article>{data.get('content') or ''}</article></body></html>", type="html")
     _flatten_deep_nesting(body_page.root, warnings)
     _repair_legacy(body_page, warnings)
     title = clean_line(str(data.get("title") or ""))
