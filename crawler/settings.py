@@ -18,10 +18,11 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 # Scrapy starts this many tasks for the output of every response; ours yield one capture or a
 # page of links, and the captures wait on the extraction workers, not on each other.
 CONCURRENT_ITEMS = 8
-# Bytes of pages the whole run holds between download and the end of their extraction: fetching
-# waits beyond it. A run crawls every portal at once, one crawler each, so `vnarchive crawl` shares
-# the budget out as Scrapy's per-crawler limit (SCRAPER_SLOT_MAX_ACTIVE_SIZE, 5 MB by default: 65
-# of those held most of a fast crawl in memory). 16 MB is about 250 article pages, two seconds of
+# Bytes of pages the whole run holds between download and the end of their extraction before its
+# crawlers stop starting downloads (those already under way still land, up to CONCURRENT_REQUESTS
+# each). A run crawls every portal at once, one crawler each, so `vnarchive crawl` shares the
+# budget out as Scrapy's per-crawler limit (SCRAPER_SLOT_MAX_ACTIVE_SIZE, 5 MB by default: 65 of
+# those held most of a fast crawl in memory). 16 MB is about 250 article pages, two seconds of
 # the workers' work; 32 MB crawled no faster in bench/pipeline.py and peaked ~40 MB higher.
 PAGE_MEMORY_BUDGET = 16_000_000
 PAGE_MEMORY_MIN_PER_PORTAL = 250_000
