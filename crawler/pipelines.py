@@ -29,6 +29,7 @@ class ExtractPipeline:
         topic = crawler.settings.get("TOPIC")
         self.topic = get_topic(topic) if topic else None
         self.workers = worker_count(crawler.settings.getint("EXTRACT_WORKERS"))
+        self.niceness = crawler.settings.getint("EXTRACT_WORKER_NICENESS")
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -39,7 +40,7 @@ class ExtractPipeline:
             return item
         try:
             if self.workers:
-                record = await extract_elsewhere(item, self.workers)
+                record = await extract_elsewhere(item, self.workers, self.niceness)
             else:
                 record = extract_by_portal_id(item)
         except NotAnArticle as refusal:

@@ -33,20 +33,20 @@ def worker_count(setting: int) -> int:
     return (os.cpu_count() or 1) if setting < 0 else setting
 
 
-def shared_pool(workers: int) -> ProcessPoolExecutor:
+def shared_pool(workers: int, niceness: int) -> ProcessPoolExecutor:
     global _pool
     if _pool is None:
         _pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=leave_with_parent, initargs=(os.getpid(),))
+                                    initializer=start_worker, initargs=(os.getpid(), niceness))
         atexit.register(_pool.shutdown, cancel_futures=True)
     return _pool
 
 
-async def extract_elsewhere(capture: PageCapture, workers: int) -> ArticleRecord:
+async def extract_elsewhere(capture: PageCapture, workers: int, niceness: int = 0) -> ArticleRecord:
     """The capture's record, from a worker. A worker that dies (a page that crashes lxml) costs
     that page only: the pool is replaced for the pages after it."""
     global _pool
-    pool = shared_pool(workers)
+    pool = shared_pool(workers, niceness)
     try:
         return await asyncio.wrap_future(pool.submit(extract_by_portal_id, capture))
     except BrokenProcessPool:
@@ -60,6 +60,12 @@ def extract_by_portal_id(capture: PageCapture) -> ArticleRecord:
     """In a worker: the registry is loaded once per process (cached), not sent with every page."""
     return extract_capture(capture, load_registry().get(capture.portal) if capture.portal else None,
                            refuse_error_pages=True)
+
+
+def start_worker(parent_pid: int, niceness: int) -> None:
+    """In a worker, first: lower its priority (EXTRACT_WORKER_NICENESS), and leave with the crawl."""
+    os.nice(niceness)
+    leave_with_parent(parent_pid)
 
 
 def leave_with_parent(parent_pid: int) -> None:

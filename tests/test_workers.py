@@ -51,3 +51,9 @@ def test_a_dead_worker_costs_one_page_and_the_pool_is_replaced(fresh_pool):
 def test_worker_count_follows_the_cores():
     assert workers.worker_count(-1) == (os.cpu_count() or 1)
     assert workers.worker_count(0) == 0 and workers.worker_count(3) == 3
+
+
+def test_workers_run_below_the_crawls_priority(fresh_pool):
+    asyncio.run(workers.extract_elsewhere(capture(), 1, niceness=5))
+    crawl_niceness = os.nice(0)
+    assert workers._pool.submit(os.nice, 0).result() == min(crawl_niceness + 5, 19)
