@@ -116,6 +116,7 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
 
 
 META_REFRESH_BYTES = 4096  # as far as Scrapy looks for the tag
+REFRESH = b"refresh"  # in the tag's http-equiv, in any case
 
 
 def meta_refresh(response, ignore_tags) -> tuple[float | None, str | None]:
@@ -124,9 +125,12 @@ def meta_refresh(response, ignore_tags) -> tuple[float | None, str | None]:
     content_type = response.headers.get("Content-Type", b"").decode("latin-1")
     encoding = http_content_type_encoding(content_type) or html_body_declared_encoding(head) or "utf-8"
     try:
-        text = head.decode(encoding, errors="replace")
+        spelled_in_ascii = REFRESH.decode("ascii").encode(encoding) == REFRESH
     except LookupError:
-        encoding, text = "utf-8", head.decode("utf-8", errors="replace")
+        encoding, spelled_in_ascii = "utf-8", True
+    if spelled_in_ascii and REFRESH not in head.lower():
+        return None, None  # nearly every page: nothing to decode and search
+    text = head.decode(encoding, errors="replace")
     base = get_base_url(text, response.url, encoding)
     return get_meta_refresh(text, base, encoding, ignore_tags=ignore_tags)
 

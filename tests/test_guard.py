@@ -160,6 +160,16 @@ def test_a_meta_refresh_redirects_without_decoding_the_whole_page(charset, targe
     assert page._cached_ubody is None  # the page's text was never decoded onto the response
 
 
+@pytest.mark.parametrize(("charset", "tag"), [("utf-16", '<meta http-equiv="refresh" content="0; url=/moi.html">'),
+                                              ("utf-8", '<META HTTP-EQUIV="REFRESH" CONTENT="0; URL=/moi.html">')])
+def test_a_meta_refresh_in_any_case_or_a_wide_encoding_redirects(charset, tag):
+    body = f"<html><head>{tag}</head><body><p>Nội dung.</p></body></html>".encode(charset)
+    page = HtmlResponse("https://x.gov.vn/cu.html", body=body, request=Request("https://x.gov.vn/cu.html"),
+                        headers={"Content-Type": f"text/html; charset={charset}"})
+    redirected = _meta_refresh_middleware().process_response(page.request, page)
+    assert isinstance(redirected, Request) and redirected.url.startswith("https://x.gov.vn/moi.html")
+
+
 def test_a_page_without_meta_refresh_passes_through():
     page = _page("https://x.gov.vn/tin-tuc/a-1.html", ARTICLE.format(title="Hội nghị"))
     assert _meta_refresh_middleware().process_response(page.request, page) is page
