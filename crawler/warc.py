@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Callable, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -260,9 +260,16 @@ def _status_line(status: int) -> str:
 
 
 def _archived_headers(headers: list[tuple[str, str]], body_length: int) -> list[tuple[str, str]]:
-    kept = [(ORIGINAL_HEADER_PREFIX + name if name.lower() in DECODED_HEADERS else name, value)
+    kept = [(ORIGINAL_HEADER_PREFIX + name if name.lower() in DECODED_HEADERS else _ascii_name(name), value)
             for name, value in headers]
     return kept + [("Content-Length", str(body_length))]
+
+
+def _ascii_name(name: str) -> str:
+    """A header name as a WARC can hold it. Names are ASCII tokens, but a broken server may send
+    any bytes (read here as Latin-1); warcio percent-encodes values only and refuses the record,
+    so those bytes are percent-encoded here (`X-T%C3%AAn`) and the response is kept."""
+    return name if name.isascii() else quote(name.encode("latin-1", errors="replace"), safe="")
 
 
 def _restored_headers(headers: list[tuple[str, str]]) -> dict[str, str]:

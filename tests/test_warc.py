@@ -48,6 +48,17 @@ def test_a_record_reads_back_as_it_was_fetched(tmp_path):
     assert warcio_check(tmp_path / "run.warc.gz").returncode == 0
 
 
+def test_a_response_with_a_header_name_outside_ascii_is_kept(tmp_path):
+    writer = WarcWriter(tmp_path, "run.warc.gz")
+    raw_name = "X-Tên".encode().decode("latin-1")  # as Scrapy's header bytes reach the middleware
+    pointer = writer.write_response(url="https://hanam.gov.vn/a.aspx", status=200, body=BODY, fetched_at=FETCHED,
+                                    headers=[(raw_name, "1"), ("Content-Type", "text/html")])
+    writer.close()
+    stored = read_record(tmp_path, pointer)
+    assert stored.body == BODY and stored.headers["X-T%C3%AAn"] == "1"
+    assert warcio_check(tmp_path / "run.warc.gz").returncode == 0
+
+
 def test_records_written_from_the_warc_thread_and_another_at_once_all_read_back(tmp_path):
     """The crawl writes from the WARC thread while a backfill writes from the reactor: one
     exchange's two records stay together and every pointer finds its own record."""
