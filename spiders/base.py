@@ -37,7 +37,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
 from form2request import form2request
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import clock, discovery, pagechecks
@@ -163,6 +163,12 @@ class PortalSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response, page: int = 1, known_pages: int = 0,
                       **state: Any) -> Iterable[scrapy.Request]:
+        try:
+            yield from self.read_listing(response, page, known_pages, **state)
+        finally:
+            release_selector(response)
+
+    def read_listing(self, response: Response, page: int, known_pages: int, **state: Any) -> Iterable[scrapy.Request]:
         if self.not_modified(response):
             return
         entries = self.capped(self.listing_entries(response), self.max_links_per_page, response.url)
@@ -547,3 +553,11 @@ def _unique(entries: list[ListingEntry]) -> list[ListingEntry]:
     for entry in entries:
         seen.setdefault(entry.url, entry)
     return list(seen.values())
+
+
+def release_selector(response: Response) -> None:
+    """Drop the selector Scrapy caches on a response once the spider has read the page. It refers
+    back to the response, and that cycle kept every listing page, its decoded text and its tree
+    (half a megabyte) until the garbage collector's rare full collections (crawler/heap.py)."""
+    if isinstance(response, TextResponse):
+        response._cached_selector = None

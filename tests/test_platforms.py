@@ -5,7 +5,9 @@ tested per platform and layout on the gold pages (tests/test_gold.py).
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -75,6 +77,21 @@ def test_pagination_asks_for_page_2_the_platform_s_way(portal_id):
     [page_2] = following
     assert page_2.cb_kwargs["page"] == 2
     assert_page_2(portal_id, page_2)
+
+
+@pytest.mark.parametrize("portal_id", [p for p in SAVED if _body_path(p).suffix == ".html"])
+def test_a_read_listing_page_is_freed_at_once_not_by_the_garbage_collector(portal_id):
+    spider = spider_for(portal_id)
+    response, _ = saved(portal_id)
+    requests = listing_output(spider, response)
+    page = weakref.ref(response)
+    gc.disable()  # a crawl's collector runs rarely (crawler/heap.py): only reference counts free the page
+    try:
+        del response
+        assert page() is None
+    finally:
+        gc.enable()
+    assert requests
 
 
 def assert_page_2(portal_id: str, request) -> None:
