@@ -510,13 +510,17 @@ def _caption(img: etree._Element) -> str:
     return clean_line(img.get("alt") or img.get("title") or "")
 
 
+# Every link's href, read by libxml2 in one pass: only the few that name a document become
+# elements in Python (each href knows its <a>), not the page's hundred or more menu links.
+LINK_HREFS = etree.XPath("//a/@href")
+
+
 def _attachments(root: etree._Element, url: str) -> list[dict[str, str]]:
     """Documents linked from the article, wherever the platform puts the list (not menus or related lists)."""
     found: dict[str, dict[str, str]] = {}
-    for link in root.iter("a"):
-        href = link.get("href") or ""
-        if ATTACHMENT_LINK.search(href) and not in_other_region(link):
-            absolute = _absolute(url, href)
+    for href in LINK_HREFS(root):
+        if ATTACHMENT_LINK.search(href) and not in_other_region(link := href.getparent()):
+            absolute = _absolute(url, str(href))  # not the smart string, which holds the tree
             found.setdefault(absolute, {"url": absolute, "name": clean_line(" ".join(link.itertext()))})
     return list(found.values())
 
