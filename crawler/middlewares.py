@@ -21,7 +21,7 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 from w3lib.html import get_base_url, get_meta_refresh
 
 from crawler import clock
-from crawler.pagechecks import login_wall
+from crawler.pagechecks import LOGIN_WALL_CHECKED, login_wall
 from crawler.refusals import count_refusal, portal_of, refuse
 from crawler.runs import CIRCUIT_OPEN, stopping_when_disk_full
 from crawler.tls import certificate_issues
@@ -155,6 +155,7 @@ class FaultAccountingMiddleware:
                 raise refuse(self.crawler, "scheme", f"{response.url} redirects to {target[:200]}")
         if reason := login_wall(response, request.meta.get("redirect_urls") or []):
             raise refuse(self.crawler, "login_wall", reason)
+        request.meta[LOGIN_WALL_CHECKED] = True
         if response.certificate is not None:
             self.record_tls(response)
         return response

@@ -43,6 +43,8 @@ NOT_FOUND_TEXT = re.compile(
     re.IGNORECASE,
 )
 MAX_ERROR_TITLE_CHARS = 90
+# request.meta key: the middleware found no login wall in this response (a scan of the whole body).
+LOGIN_WALL_CHECKED = "login_wall_checked"
 # A whole page ends with </html> within its last bytes (after it: scripts, comments, whitespace).
 PAGE_END_BYTES = 4096
 PAGE_END = re.compile(rb"</html\s*>", re.IGNORECASE)
@@ -74,8 +76,12 @@ def not_an_article(response: Response, redirects: list[str]) -> tuple[str, str] 
 def refused_unread(response: Response, redirects: list[str]) -> tuple[str, str] | None:
     """The checks that need no parse of the page (the login-form check parses only a page with a
     password field). A live crawl runs these in the reactor and leaves the error-page text to
-    the extraction worker, which parses the page anyway (NotAnArticle)."""
-    for kind, check in (("not_html", not_html), ("login_wall", login_wall), ("soft_404", redirected_away)):
+    the extraction worker, which parses the page anyway (NotAnArticle). The login check is not
+    run again on a response FaultAccountingMiddleware passed (LOGIN_WALL_CHECKED)."""
+    checks = (("not_html", not_html), ("login_wall", login_wall), ("soft_404", redirected_away))
+    for kind, check in checks:
+        if check is login_wall and response.request is not None and response.request.meta.get(LOGIN_WALL_CHECKED):
+            continue
         if reason := check(response, redirects):
             return kind, reason
     return None
