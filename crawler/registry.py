@@ -112,7 +112,20 @@ class TopicText(NamedTuple):
 
 def words_only(text: str) -> str:
     """Punctuation turned into spaces, one for one, so that keywords match across commas."""
-    return NOT_WORD.sub(lambda match: " " * len(match.group(0)), text)
+    return text.translate(_PUNCTUATION_AS_SPACE)
+
+
+class _PunctuationAsSpace(dict):
+    """str.translate table, filled as characters are met: what NOT_WORD matches becomes a space.
+    (A substitution called back into Python for every run of spaces and commas, three times the time.)"""
+
+    def __missing__(self, code: int) -> str:
+        character = chr(code)
+        self[code] = replacement = " " if NOT_WORD.fullmatch(character) else character
+        return replacement
+
+
+_PUNCTUATION_AS_SPACE = _PunctuationAsSpace()
 
 
 class _SameLengthFold(dict):
