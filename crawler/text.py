@@ -24,7 +24,28 @@ WHITESPACE_RUN = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 def to_nfc(text: str) -> str:
     """NFC with canonical tone placement in every word."""
-    return WORD.sub(_canonical_match, unicodedata.normalize("NFC", text))
+    nfc = unicodedata.normalize("NFC", text)
+    words = set(WORD.findall(nfc))
+    if words <= _CANONICAL_WORDS or not _misplaced_among(words):
+        return nfc  # nearly every line: its words were all met before, as stored, and set operations say so
+    return WORD.sub(_canonical_match, nfc)
+
+
+# The words met so far, by whether their tone needs moving: a line is passed on without a call
+# back into Python for each of its words (a fifth of a page's clean-up). Capped, as numbers and
+# names never stop coming.
+_CANONICAL_WORDS: set[str] = set()
+_MISPLACED: set[str] = set()
+MAX_WORDS_REMEMBERED = 200_000
+
+
+def _misplaced_among(words: set[str]) -> bool:
+    if len(_CANONICAL_WORDS) + len(_MISPLACED) > MAX_WORDS_REMEMBERED:
+        _CANONICAL_WORDS.clear()
+        _MISPLACED.clear()
+    for word in words - _CANONICAL_WORDS - _MISPLACED:
+        (_CANONICAL_WORDS if word.isascii() or _canonical_word(word) == word else _MISPLACED).add(word)
+    return not words.isdisjoint(_MISPLACED)
 
 
 class _FoldedLetters(dict):

@@ -2,6 +2,7 @@ import unicodedata
 
 import pytest
 
+from crawler import text
 from crawler.text import clean_line, fold, to_nfc
 
 
@@ -39,3 +40,12 @@ def test_clean_line_folds_exotic_spaces():
 def test_words_whose_tone_is_already_canonical_stay_as_they_are(word):
     assert to_nfc(word) == word
     assert to_nfc(unicodedata.normalize("NFD", word)) == word
+
+
+@pytest.mark.parametrize("remembered", [200_000, 2])
+def test_a_line_of_words_met_before_is_placed_the_same_way(monkeypatch, remembered):
+    monkeypatch.setattr(text, "MAX_WORDS_REMEMBERED", remembered)  # 2: the memory is cleared on the way
+    for _ in range(3):
+        assert to_nfc("Hoà bình, hợp tác") == "Hòa bình, hợp tác"
+        assert to_nfc("hợp tác hoà bình") == "hợp tác hòa bình"
+        assert to_nfc("bình an, thuỷ lợi 2026") == "bình an, thủy lợi 2026"
