@@ -21,7 +21,7 @@ from tests.conftest import FROZEN_NOW, ROOT, rows, run_vnarchive
 # Kill when the archive holds this many articles (0: as soon as the run's WARC file appears).
 KILL_AT = (0, 40, 120, 190)
 WAIT_SECONDS = 120
-# A worker notices its crawl is gone within PARENT_CHECK_SECONDS (crawler/workers.py).
+# A worker notices its crawl is gone at once (its stdin ends), or within PARENT_CHECK_SECONDS (crawler/workers.py).
 WORKER_GRACE_SECONDS = 5
 
 
