@@ -120,9 +120,10 @@ GC_THRESHOLDS = [10_000, 10, 100]
 EXTRACT_WORKERS = -1
 # The workers' priority below the crawl's (os.nice). Every page passes through the crawl process
 # first, and the workers are fed only as fast as it runs: at the same priority its reactor thread
-# waited for a core a third of the time. On two cores, full crawls of 5,000 replica articles ran
-# 5-9% faster at 10 than at 0 (bench/pipeline.py). The crawl process then downloads further ahead
-# of the workers, which PAGE_MEMORY_BUDGET bounds; 0 gives the workers the same share of the cores.
+# waited for a core a third of the time (13.1 s of a 43.7 s crawl; 5.3 s of 40.6 s at 10). On two
+# cores, full crawls of 5,000 replica articles ran 3-4% faster at 10 than at 0 (three alternating
+# pairs; 7% in five earlier ones). The crawl process then downloads further ahead of the workers,
+# which PAGE_MEMORY_BUDGET bounds; 0 gives the workers the same share of the cores.
 EXTRACT_WORKER_NICENESS = 10
 
 # The archive this crawl writes; one batch = one transaction, written when it is full or old.
