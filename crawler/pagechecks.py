@@ -78,10 +78,8 @@ def refused_unread(response: Response, redirects: list[str]) -> tuple[str, str] 
     password field). A live crawl runs these in the reactor and leaves the error-page text to
     the extraction worker, which parses the page anyway (NotAnArticle). The login check is not
     run again on a response FaultAccountingMiddleware passed (LOGIN_WALL_CHECKED)."""
-    checks = (("not_html", not_html), ("login_wall", login_wall), ("soft_404", redirected_away))
+    checks = (("not_html", not_html), ("login_wall", _login_wall_unless_checked), ("soft_404", redirected_away))
     for kind, check in checks:
-        if check is login_wall and response.request is not None and response.request.meta.get(LOGIN_WALL_CHECKED):
-            continue
         if reason := check(response, redirects):
             return kind, reason
     return None
@@ -114,6 +112,12 @@ def login_wall(response: Response, redirects: list[str], page: Selector | None =
         if LOGIN_URL.search(response.url) or any(LOGIN_HEADING.match(text) for text in headings):
             return f"{response.url} is a login form"
     return None
+
+
+def _login_wall_unless_checked(response: Response, redirects: list[str]) -> str | None:
+    if response.request is not None and response.request.meta.get(LOGIN_WALL_CHECKED):
+        return None
+    return login_wall(response, redirects)
 
 
 def soft_404(response: Response, redirects: list[str], page: Selector | None = None) -> str | None:

@@ -55,6 +55,9 @@ PARENT_CHECK_SECONDS = 2.0
 _pool: ExtractionPool | None = None
 
 
+POOL_CLOSED = "the extraction pool was closed"
+
+
 class WorkerDied(Exception):
     """The worker extracting a page died (a page that crashed lxml, or a kill): that page is lost."""
 
@@ -126,7 +129,7 @@ class ExtractionPool:
         while self.waiting:
             _, future = self.waiting.popleft()
             if not future.done():
-                future.set_exception(WorkerDied("the extraction pool was closed"))
+                future.set_exception(WorkerDied(POOL_CLOSED))
 
     def _start_worker(self) -> ExtractionWorker:
         return ExtractionWorker(self.loop, self.niceness, answered=self._hand_out, died=self._worker_died)
@@ -170,8 +173,7 @@ class ExtractionWorker:
 
     def send(self, capture: PageCapture, future: asyncio.Future) -> None:
         self.unanswered.append((capture, future))
-        message = pickle.dumps(capture, protocol=pickle.HIGHEST_PROTOCOL)
-        self._write(FRAME_HEADER.pack(len(message)) + message)
+        self._write(_framed(capture))
 
     def close(self) -> None:
         """Close its stdin; it leaves after answering what it holds (or now, if it is dead)."""
@@ -188,7 +190,7 @@ class ExtractionWorker:
             self.process.wait()
         for _, future in self.unanswered:
             if not future.done():
-                future.set_exception(WorkerDied("the extraction pool was closed"))
+                future.set_exception(WorkerDied(POOL_CLOSED))
 
     def _write(self, data: bytes) -> None:
         if self.unwritten:  # the pipe is full: the loop writes when there is room
@@ -275,6 +277,12 @@ class ExtractionWorker:
             self.loop.remove_writer(self.stdin)
 
 
+def _framed(message: object) -> bytes:
+    """A message as it goes down a pipe, either way: the pickle's length, then the pickle."""
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return FRAME_HEADER.pack(len(data)) + data
+
+
 def _worker_environment() -> dict[str, str]:
     """The crawl's environment, with this package importable however the crawl found it."""
     package_root = str(Path(__file__).resolve().parent.parent)
@@ -314,19 +322,18 @@ def serve_pages(niceness: int, parent_pid: int) -> None:
     while header := _read_exactly(0, FRAME_HEADER.size):
         (length,) = FRAME_HEADER.unpack(header)
         capture = pickle.loads(_read_exactly(0, length))
-        message = _answer(capture)
-        _write_all(answers, FRAME_HEADER.pack(len(message)) + message)
+        _write_all(answers, _answer(capture))
 
 
 def _answer(capture: PageCapture) -> bytes:
     try:
-        return pickle.dumps(("record", extract_by_portal_id(capture)), protocol=pickle.HIGHEST_PROTOCOL)
+        return _framed(("record", extract_by_portal_id(capture)))
     except Exception as error:  # the crawl counts it and goes on
         where = traceback.format_exc()
         try:
-            return pickle.dumps(("error", error, where), protocol=pickle.HIGHEST_PROTOCOL)
+            return _framed(("error", error, where))
         except Exception:  # an error that does not pickle
-            return pickle.dumps(("error", RuntimeError(f"{type(error).__name__}: {error}"), where))
+            return _framed(("error", RuntimeError(f"{type(error).__name__}: {error}"), where))
 
 
 def _read_exactly(fd: int, size: int) -> bytes:
