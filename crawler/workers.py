@@ -9,7 +9,10 @@ records to its stdout. The reactor's own event loop writes and reads those pipes
 the crawl process feeds or reads them. (concurrent.futures' process pool ran two threads that
 pickled, unpickled and handed results over, taking the GIL and a core from the reactor, which
 every page passes through; without them a full bench crawl on two cores ran 4% faster and its
-peak memory was 70 MB lower.) A dead worker costs the page it was on, where that pool failed
+peak memory was 70 MB lower. Two threads per worker blocking on its pipes did no better.)
+The loop gets round to the pipes once per pass over its ready callbacks, and with thousands of
+responses in flight a pass takes 0.2-0.7 s, longer than the pages a worker holds last it: so
+every page handed to the pool also serves the workers' pipes. A dead worker costs the page it was on, where that pool failed
 every page it held. Workers are started as new interpreters, not forked:
 forking a process that runs a reactor and threads copies their locks in whatever state they are.
 A worker leaves when its stdin closes: at the end of the run, or when the crawl is killed, even
@@ -39,12 +42,13 @@ from crawler.registry import load_registry
 
 # A message on a pipe: its length, then the pickle.
 FRAME_HEADER = struct.Struct("!I")
-# Pages handed to a worker before it answers the first: one to work on and one waiting in its
-# pipe, so that a worker never waits on the reactor between two pages. The rest wait in the pool,
-# where a worker that dies cannot take them along.
-PAGES_AHEAD = 2
-# Two pages fit in a worker's stdin without the reactor waiting for room (Linux's default is 64 KiB,
-# one portal page); F_SETPIPE_SZ, best effort (pipe-max-size may be lower).
+# Pages handed to a worker before it answers the first: ~50 ms of its work, so that it does not
+# wait between two pages while the crawl hands pages in every few milliseconds. The rest wait in
+# the pool, where a worker that dies cannot take them along.
+PAGES_AHEAD = 8
+# Those pages fit in a worker's stdin, and as many answers in its stdout, without either side
+# waiting for room (Linux's default is 64 KiB, one portal page); F_SETPIPE_SZ, best effort
+# (pipe-max-size may be lower).
 PIPE_BYTES = 1 << 20
 F_SETPIPE_SZ = 1031
 READ_BYTES = 1 << 18
@@ -116,10 +120,17 @@ class ExtractionPool:
         self.workers = [self._start_worker() for _ in range(max(size, 1))]
 
     async def extract(self, capture: PageCapture) -> ArticleRecord:
+        return await self.submit(capture)
+
+    def submit(self, capture: PageCapture) -> asyncio.Future:
+        """The capture's record to come. Serves every worker's pipes first: the answers they have
+        written are read, and they are handed the pages they have room for."""
         future = self.loop.create_future()
         self.waiting.append((capture, future))
+        for worker in list(self.workers):  # one found dead is replaced in the list
+            worker.serve()
         self._hand_out()
-        return await future
+        return future
 
     def close(self) -> None:
         """Close the workers' stdin (they leave when they have answered) and fail what waits."""
@@ -163,6 +174,7 @@ class ExtractionWorker:
         )
         self.stdin, self.stdout = self.process.stdin.fileno(), self.process.stdout.fileno()
         _widen_pipe(self.stdin)
+        _widen_pipe(self.stdout)
         os.set_blocking(self.stdin, False)
         os.set_blocking(self.stdout, False)
         self.unanswered: collections.deque[tuple[PageCapture, asyncio.Future]] = collections.deque()
@@ -191,6 +203,14 @@ class ExtractionWorker:
         for _, future in self.unanswered:
             if not future.done():
                 future.set_exception(WorkerDied(POOL_CLOSED))
+
+    def serve(self) -> None:
+        """Write what waits for room in its stdin and read what it has answered, without waiting."""
+        if self.gone:
+            return
+        if self.unwritten:
+            self._write_unwritten()
+        self._read()
 
     def _write(self, data: bytes) -> None:
         if self.unwritten:  # the pipe is full: the loop writes when there is room

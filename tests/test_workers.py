@@ -68,7 +68,7 @@ def test_a_dead_worker_costs_its_page_only_and_is_replaced(fresh_pool):
         pool = workers.shared_pool(1, 0)
         pages = [asyncio.ensure_future(workers.extract_elsewhere(capture(url=f"https://hue.gov.vn/Tin-tuc/b-{n}.html"), 1))
                  for n in range(4)]
-        await asyncio.sleep(0)  # handed out: one page in the worker's hands, one in its pipe
+        await asyncio.sleep(0)  # handed out: one page in the worker's hands, the others in its pipe
         os.kill(pool.workers[0].process.pid, signal.SIGKILL)
         results = await asyncio.gather(*pages, return_exceptions=True)
         return first, results
@@ -77,6 +77,23 @@ def test_a_dead_worker_costs_its_page_only_and_is_replaced(fresh_pool):
     assert first.title
     assert isinstance(results[0], workers.WorkerDied) and "signal 9" in str(results[0])
     assert [result.url for result in results[1:]] == [f"https://hue.gov.vn/Tin-tuc/b-{n}.html" for n in (1, 2, 3)]
+
+
+def test_pages_handed_in_during_one_busy_pass_of_the_loop_keep_the_workers_fed(fresh_pool):
+    """A busy event loop gets round to the workers' pipes once per pass; every page handed in
+    meanwhile serves them, so answers are read and more pages go out before the pass ends."""
+    async def one_long_pass():
+        pool = workers.shared_pool(1, 0)
+        await pool.extract(capture())  # the worker is up
+        records = []
+        for n in range(3 * workers.PAGES_AHEAD):  # no await: the loop runs nothing else meanwhile
+            records.append(pool.submit(capture(url=f"https://hue.gov.vn/Tin-tuc/c-{n}.html")))
+            time.sleep(0.05)
+        answered_within_the_pass = sum(record.done() for record in records)
+        await asyncio.gather(*records)
+        return answered_within_the_pass
+
+    assert asyncio.run(one_long_pass()) > workers.PAGES_AHEAD
 
 
 def test_a_killed_crawl_takes_its_workers_along(tmp_path):
