@@ -11,6 +11,10 @@
 
 full / fetch only compares the same crawl of the same replica (the same requests, listings
 included): pages/s over pages/s, which is the fetch-only run's time over the full run's.
+Crawls 1 and 3 run in turn, --rounds times (3 by default): on a shared virtual machine one
+crawl's time varied by up to a fifth from one minute to the next. Each figure is the median
+round's, the ratio is the median of the rounds' own ratios (each printed), and peak memory is
+the highest of the rounds.
 
 Politeness (download delay, AutoThrottle, 4 connections a host) is for real portals; the
 replica is local, so every crawl here runs with the same unthrottled settings (--set).
@@ -121,10 +125,35 @@ def plain_trafilatura(pages: list[str]) -> float:
     return len(pages) / (time.perf_counter() - started)
 
 
+def measured_rounds(replica_url: str, folder: Path, rounds: int) -> list[tuple[dict, dict]]:
+    """A fetch-only and a full crawl in turn, each into a fresh archive, `rounds` times: a shared
+    machine's drift from one minute to the next touches both crawls of a round alike."""
+    measured = []
+    for number in range(rounds):
+        fetch_db, full_db = folder / f"fetch-{number}.db", folder / f"full-{number}.db"
+        fetch = crawl(fetch_db, replica_url, FETCH_ONLY)
+        fetch["page_rate"] = last_run(fetch_db)["responses"] / fetch["seconds"]
+        cpu_before = os.times()
+        full = crawl(full_db, replica_url, [])
+        full["busy_cpu"] = full["cpu"] - (cpu_before.children_user + cpu_before.children_system)
+        full["run"], full["db"] = last_run(full_db), full_db
+        full["page_rate"] = full["run"]["responses"] / full["seconds"]
+        measured.append((fetch, full))
+    return measured
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run of the median rate (the lower middle one of an even number)."""
+    return sorted(runs, key=lambda run: run["page_rate"])[(len(runs) - 1) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3, help="fetch-only and full crawls, in turn (medians are shown)")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     articles = replica_articles(ReplicaServer(0).today, total_articles=args.articles)
     with ReplicaServer(0, total_articles=args.articles) as replica, tempfile.TemporaryDirectory() as folder:
         html_urls = [article_url(a) for a in articles if a.portal != "tuyengiaodanvan"]  # its pages are a JS shell
@@ -133,29 +162,26 @@ def main() -> None:
         trafilatura_rate = plain_trafilatura(pages)
 
         crawl(Path(folder) / "warm-up.db", replica.base_url, FETCH_ONLY)
-        fetch = crawl(Path(folder) / "fetch.db", replica.base_url, FETCH_ONLY)
-        fetch_rate = last_run(Path(folder) / "fetch.db")["responses"] / fetch["seconds"]
+        rounds = measured_rounds(replica.base_url, Path(folder), args.rounds)
+        fetch, full = median_run([f for f, _ in rounds]), median_run([f for _, f in rounds])
+        ratios = sorted(full_run["page_rate"] / fetch_run["page_rate"] for fetch_run, full_run in rounds)
+        full_run = full["run"]
+        again = crawl(full["db"], replica.base_url, [])
+        again_run = last_run(full["db"])
 
-        full_db = Path(folder) / "full.db"
-        cpu_before = os.times()
-        full = crawl(full_db, replica.base_url, [])
-        full_cpu = full["cpu"] - (cpu_before.children_user + cpu_before.children_system)
-        full_run = last_run(full_db)
-        full_rate = full_run["new"] / full["seconds"]
-        full_page_rate = full_run["responses"] / full["seconds"]
-        again = crawl(full_db, replica.base_url, [])
-        again_run = last_run(full_db)
-
-    print(f"replica: {len(articles)} articles, {os.cpu_count()} cores; article pages average {kib:.1f} KiB")
-    print(f"{'fetch only (pages/s)':<44} {fetch_rate:>10.1f}   ({fetch['seconds']:.1f} s; {cpu_split(fetch, 'other processes')})")
+    print(f"replica: {len(articles)} articles, {os.cpu_count()} cores; article pages average {kib:.1f} KiB; "
+          f"crawls: median of {args.rounds} rounds")
+    print(f"{'fetch only (pages/s)':<44} {fetch['page_rate']:>10.1f}   ({fetch['seconds']:.1f} s; {cpu_split(fetch, 'other processes')})")
     print(f"{'plain trafilatura, 1 process (pages/s)':<44} {trafilatura_rate:>10.1f}")
-    print(f"{'full crawl (pages/s)':<44} {full_page_rate:>10.1f}   ({full_run['responses']} pages, "
+    print(f"{'full crawl (pages/s)':<44} {full['page_rate']:>10.1f}   ({full_run['responses']} pages, "
           f"{full['seconds']:.1f} s; {cpu_split(full, 'extraction workers')})")
+    full_rate = full_run["new"] / full["seconds"]
     print(f"{'full crawl (articles/s)':<44} {full_rate:>10.1f}   ({full_run['new']} articles stored)")
-    print(f"{'  peak memory, all processes (MiB)':<44} {full['peak_mib']:>10.0f}")
-    print(f"{'  CPU busy (cores, of the wall time)':<44} {full_cpu / full['seconds']:>10.2f}   "
+    print(f"{'  peak memory, all processes (MiB)':<44} {max(f['peak_mib'] for _, f in rounds):>10.0f}   (highest of the rounds)")
+    print(f"{'  CPU busy (cores, of the wall time)':<44} {full['busy_cpu'] / full['seconds']:>10.2f}   "
           f"(+ {full['replica_cpu'] / full['seconds']:.2f} for the replica serving it)")
-    print(f"{'full / fetch only (pages/s, the same crawl)':<44} {full_page_rate / fetch_rate:>10.2f}")
+    print(f"{'full / fetch only (pages/s, the same crawl)':<44} {ratios[(len(ratios) - 1) // 2]:>10.2f}   "
+          f"(rounds: {', '.join(f'{ratio:.2f}' for ratio in ratios)})")
     print(f"{'full / plain trafilatura':<44} {full_rate / trafilatura_rate:>10.2f}")
     print(f"{'incremental run: requests (% of full)':<44} {again_run['requests']:>10} "
           f"({100 * again_run['requests'] / full_run['requests']:.1f}%), {again['seconds']:.1f} s")
