@@ -180,8 +180,8 @@ def main() -> None:
     print(f"{'  peak memory, all processes (MiB)':<44} {max(f['peak_mib'] for _, f in rounds):>10.0f}   (highest of the rounds)")
     print(f"{'  CPU busy (cores, of the wall time)':<44} {full['busy_cpu'] / full['seconds']:>10.2f}   "
           f"(+ {full['replica_cpu'] / full['seconds']:.2f} for the replica serving it)")
-    print(f"{'full / fetch only (pages/s, the same crawl)':<44} {ratios[(len(ratios) - 1) // 2]:>10.2f}   "
-          f"(rounds: {', '.join(f'{ratio:.2f}' for ratio in ratios)})")
+    print(f"{'full / fetch only (pages/s, the same crawl)':<44} {ratios[(len(ratios) - 1) // 2]:>10.3f}   "
+          f"(rounds: {', '.join(f'{ratio:.3f}' for ratio in ratios)})")
     print(f"{'full / plain trafilatura':<44} {full_rate / trafilatura_rate:>10.2f}")
     print(f"{'incremental run: requests (% of full)':<44} {again_run['requests']:>10} "
           f"({100 * again_run['requests'] / full_run['requests']:.1f}%), {again['seconds']:.1f} s")
