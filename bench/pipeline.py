@@ -163,8 +163,9 @@ def main() -> None:
 
         crawl(Path(folder) / "warm-up.db", replica.base_url, FETCH_ONLY)
         rounds = measured_rounds(replica.base_url, Path(folder), args.rounds)
-        fetch, full = median_run([f for f, _ in rounds]), median_run([f for _, f in rounds])
-        ratios = sorted(full_run["page_rate"] / fetch_run["page_rate"] for fetch_run, full_run in rounds)
+        fetch = median_run([fetch_round for fetch_round, _ in rounds])
+        full = median_run([full_round for _, full_round in rounds])
+        ratios = sorted(full_round["page_rate"] / fetch_round["page_rate"] for fetch_round, full_round in rounds)
         full_run = full["run"]
         again = crawl(full["db"], replica.base_url, [])
         again_run = last_run(full["db"])
@@ -177,7 +178,8 @@ def main() -> None:
           f"{full['seconds']:.1f} s; {cpu_split(full, 'extraction workers')})")
     full_rate = full_run["new"] / full["seconds"]
     print(f"{'full crawl (articles/s)':<44} {full_rate:>10.1f}   ({full_run['new']} articles stored)")
-    print(f"{'  peak memory, all processes (MiB)':<44} {max(f['peak_mib'] for _, f in rounds):>10.0f}   (highest of the rounds)")
+    peak_mib = max(full_round["peak_mib"] for _, full_round in rounds)
+    print(f"{'  peak memory, all processes (MiB)':<44} {peak_mib:>10.0f}   (highest of the rounds)")
     print(f"{'  CPU busy (cores, of the wall time)':<44} {full['busy_cpu'] / full['seconds']:>10.2f}   "
           f"(+ {full['replica_cpu'] / full['seconds']:.2f} for the replica serving it)")
     print(f"{'full / fetch only (pages/s, the same crawl)':<44} {ratios[(len(ratios) - 1) // 2]:>10.3f}   "

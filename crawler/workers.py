@@ -11,10 +11,11 @@ pickled, unpickled and handed results over, taking the GIL and a core from the r
 every page passes through; without them a full bench crawl on two cores ran 4% faster and its
 peak memory was 70 MB lower. Two threads per worker blocking on its pipes did no better.)
 The loop gets round to the pipes once per pass over its ready callbacks, and with thousands of
-responses in flight a pass takes 0.2-0.7 s, longer than the pages a worker holds last it: so
-every page handed to the pool also serves the workers' pipes. A dead worker costs the page it was on, where that pool failed
-every page it held. Workers are started as new interpreters, not forked:
-forking a process that runs a reactor and threads copies their locks in whatever state they are.
+responses in flight a pass takes 0.2-0.7 s, longer than the pages a worker holds keep it busy:
+so every page handed to the pool also serves the workers' pipes. A dead worker costs the page
+it was on, where that pool failed every page it held. Workers are started as new interpreters,
+not forked: forking a process that runs a reactor and threads copies their locks in whatever
+state they are.
 A worker leaves when its stdin closes: at the end of the run, or when the crawl is killed, even
 with kill -9.
 """
