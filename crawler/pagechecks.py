@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 if TYPE_CHECKING:  # extraction workers import this module without loading Scrapy
@@ -154,10 +155,15 @@ def not_html(response: Response, redirects: list[str], page: Selector | None = N
     return f"{response.url} answered {kind}"
 
 
+# `title ::text` and `h1 ::text`, compiled once: every article page is read for them.
+TITLE_TEXTS = etree.XPath("descendant-or-self::title/descendant-or-self::text()", smart_strings=False)
+HEADING_TEXTS = etree.XPath("descendant-or-self::h1/descendant-or-self::text()", smart_strings=False)
+
+
 def _error_texts(page: Selector) -> list[str]:
     """The page's title and first heading, where error pages say what went wrong."""
-    title = " ".join(" ".join(page.css("title ::text").getall()).split())
-    heading = " ".join(" ".join(page.css("h1 ::text").getall()[:3]).split())
+    title = " ".join(" ".join(TITLE_TEXTS(page.root)).split())
+    heading = " ".join(" ".join(HEADING_TEXTS(page.root)[:3]).split())
     return [text for text in (title, heading) if text]
 
 

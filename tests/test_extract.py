@@ -196,3 +196,26 @@ def test_whole_page_text_reads_each_block_once_on_one_line():
     assert "content selector matched nothing: whole-page extraction" in record.warnings
     assert len(paragraphs) >= 2 and all("\n" not in paragraph for paragraph in paragraphs)
     assert not [inner for inner in paragraphs for outer in paragraphs if inner is not outer and inner in outer]
+
+
+def test_documents_linked_from_the_article_are_its_attachments_and_menu_documents_are_not():
+    html = """<html><head><title>Thông báo kết quả tiếp công dân tháng 6</title></head><body>
+    <nav><a href="/files/so-do-trang.pdf">Sơ đồ trang</a></nav>
+    <div class="news-detail"><h1>Thông báo kết quả tiếp công dân tháng 6</h1>
+      <div class="content"><p>Ủy ban nhân dân tỉnh thông báo kết quả tiếp công dân định kỳ tháng 6 năm 2021.</p>
+      <p>Các văn bản kèm theo:</p>
+      <ul><li><a href="/Documents/Ke-hoach-123.PDF">Kế hoạch 123/KH-UBND</a></li>
+          <li><a href="bao-cao.docx?v=2">Báo cáo tổng hợp</a></li>
+          <li><a href="/LinkClick.aspx?fileticket=Ab12%3d&amp;tabid=90">Quyết định 45</a></li>
+          <li><a href="/Documents/Ke-hoach-123.PDF">Kế hoạch 123/KH-UBND</a></li>
+          <li><a href="/tin-tuc/ban-tin.pdf.html">Bản tin (trang web)</a></li>
+          <li><a>Không có đường dẫn</a></li></ul></div>
+      <div class="tin-lien-quan"><a href="/files/bai-khac.pdf">Bài khác</a></div></div>
+    </body></html>"""
+    record = extract_html(html, "https://hanam.gov.vn/tin-tuc/thong-bao-tiep-cong-dan.html", None, FETCHED_AT)
+    assert record.attachments == [
+        {"url": "https://hanam.gov.vn/Documents/Ke-hoach-123.PDF", "name": "Kế hoạch 123/KH-UBND"},
+        {"url": "https://hanam.gov.vn/tin-tuc/bao-cao.docx?v=2", "name": "Báo cáo tổng hợp"},
+        {"url": "https://hanam.gov.vn/LinkClick.aspx?fileticket=Ab12%3d&tabid=90", "name": "Quyết định 45"},
+    ]
+    assert "Kế hoạch 123/KH-UBND" not in record.body  # a document's name is not a paragraph
