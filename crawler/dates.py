@@ -437,6 +437,14 @@ def _parse_with_dateparser(text: str, now: datetime) -> FoundDate | None:
     return None
 
 
+def load_fallback_parser() -> None:
+    """dateparser imported and its Vietnamese data loaded (~0.2 s, else paid by the first page
+    that needs the fallback)."""
+    import dateparser
+
+    dateparser.parse("1 tháng 1 năm 2020", languages=["vi"])
+
+
 # Lines dateparser found no date in. Its "no date here" does not depend on the moment asked (that
 # only moves the dates it finds), and a portal's template prints the same lines after every title
 # (`In bài viết`, `Xem cỡ chữ: A- A+`): each is read once per process, not once per page.

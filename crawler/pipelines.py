@@ -14,7 +14,7 @@ from crawler.registry import get_topic, load_registry
 from crawler.runs import stopping_when_disk_full
 from crawler.store import Archive, acquire_archive, in_archive_writer, release_archive
 from crawler.warc import run_location, sync_writer
-from crawler.workers import extract_by_portal_id, extract_elsewhere, worker_count
+from crawler.workers import extract_by_portal_id, extract_elsewhere, shared_pool, worker_count
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,12 @@ class ExtractPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    async def open_spider(self, spider=None):
+        # The workers start with the crawl, so that their start (~0.5 s each: imports, the
+        # registry, dateparser's data) overlaps the crawl's own, not its first pages' wait.
+        if self.workers:
+            shared_pool(self.workers, self.niceness)
 
     async def process_item(self, item):
         if not isinstance(item, PageCapture):

@@ -37,9 +37,10 @@ import time
 import traceback
 from pathlib import Path
 
+from crawler.dates import load_fallback_parser
 from crawler.extract import extract_capture
 from crawler.items import ArticleRecord, PageCapture
-from crawler.registry import load_registry
+from crawler.registry import load_registry, load_topics
 
 # A message on a pipe: its length, then the pickle.
 FRAME_HEADER = struct.Struct("!I")
@@ -340,10 +341,21 @@ def serve_pages(niceness: int, parent_pid: int) -> None:
     leave_with_parent(parent_pid)
     answers = os.dup(1)
     os.dup2(2, 1)  # what a library prints goes to stderr, not into the answers
+    warm_up()
     while header := _read_exactly(0, FRAME_HEADER.size):
         (length,) = FRAME_HEADER.unpack(header)
         capture = pickle.loads(_read_exactly(0, length))
         _write_all(answers, _answer(capture))
+
+
+def warm_up() -> None:
+    """Load now what the first pages would otherwise load while the crawl waits on them."""
+    try:
+        load_registry()
+        load_topics()
+        load_fallback_parser()
+    except Exception:  # not fatal here: the first page that needs it reports it
+        traceback.print_exc()
 
 
 def _answer(capture: PageCapture) -> bytes:

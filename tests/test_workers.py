@@ -129,6 +129,27 @@ def test_workers_run_below_the_crawls_priority(fresh_pool):
     assert os.getpriority(os.PRIO_PROCESS, worker) == min(crawl_niceness + 5, 19)
 
 
+def test_the_workers_start_when_the_spider_opens_before_its_first_page(fresh_pool):
+    from scrapy.utils.test import get_crawler
+
+    from crawler.pipelines import ExtractPipeline
+
+    pipeline = ExtractPipeline.from_crawler(get_crawler(settings_dict={"EXTRACT_WORKERS": 2}))
+    asyncio.run(pipeline.open_spider())
+    started = [worker.process for worker in workers._pool.workers]
+    assert len(started) == 2 and all(process.poll() is None for process in started)
+    assert not workers._pool.waiting
+
+
+def test_a_worker_loads_dateparsers_vietnamese_data_before_its_first_page():
+    check = ("import sys; from crawler.workers import warm_up; "
+             "assert 'dateparser' not in sys.modules; warm_up(); "
+             "from dateparser.languages.loader import default_loader; "
+             "print(sorted(default_loader._loaded_locales))")
+    shown = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert shown.stdout.split() == ["['vi']"]
+
+
 def _gone_within(pid: int, *, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
