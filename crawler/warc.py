@@ -150,7 +150,8 @@ class WarcWriter:
         offset, length = self._write(response)
         request = self._writer.create_warc_record(
             url, "request", payload=io.BytesIO(request_body), length=len(request_body),
-            http_headers=StatusAndHeaders(f"{request_method} {_request_target(url)} HTTP/1.1", list(request_headers),
+            http_headers=StatusAndHeaders(f"{request_method} {_request_target(url)} HTTP/1.1",
+                                          [(_ascii_name(name), _ascii_value(value)) for name, value in request_headers],
                                           is_http_request=True),
             warc_headers_dict={"WARC-Date": date,
                                "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")},
@@ -262,7 +263,7 @@ def _status_line(status: int) -> str:
 
 
 def _archived_headers(headers: list[tuple[str, str]], body_length: int) -> list[tuple[str, str]]:
-    kept = [(ORIGINAL_HEADER_PREFIX + name if name.lower() in DECODED_HEADERS else _ascii_name(name), value)
+    kept = [(ORIGINAL_HEADER_PREFIX + name if name.lower() in DECODED_HEADERS else _ascii_name(name), _ascii_value(value))
             for name, value in headers]
     return kept + [("Content-Length", str(body_length))]
 
@@ -272,6 +273,17 @@ def _ascii_name(name: str) -> str:
     any bytes (read here as Latin-1); warcio percent-encodes values only and refuses the record,
     so those bytes are percent-encoded here (`X-T%C3%AAn`) and the response is kept."""
     return name if name.isascii() else quote(name.encode("latin-1", errors="replace"), safe="")
+
+
+# Printable ASCII but `%`, which is encoded so that the value's bytes can be told apart again.
+VALUE_SAFE = "".join(chr(code) for code in range(0x20, 0x7F) if chr(code) != "%") + "\t"
+
+
+def _ascii_value(value: str) -> str:
+    """A header value as it came, its bytes outside ASCII percent-encoded (`filename="K%E1%BA%BF
+    ho%E1%BA%A1ch.pdf"`). warcio would encode the Latin-1 text it is given as UTF-8, a second
+    time (`K%C3%A1%C2%BA%C2%BF`), and no longer the bytes the portal sent."""
+    return value if value.isascii() else quote(value.encode("latin-1", errors="replace"), safe=VALUE_SAFE)
 
 
 def _restored_headers(headers: list[tuple[str, str]]) -> dict[str, str]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gzip
 import subprocess
 import sys
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 import pytest
 
@@ -56,6 +58,24 @@ def test_a_response_with_a_header_name_outside_ascii_is_kept(tmp_path):
     writer.close()
     stored = read_record(tmp_path, pointer)
     assert stored.body == BODY and stored.headers["X-T%C3%AAn"] == "1"
+    assert warcio_check(tmp_path / "run.warc.gz").returncode == 0
+
+
+def test_header_values_outside_ascii_keep_the_bytes_the_server_sent(tmp_path):
+    writer = WarcWriter(tmp_path, "run.warc.gz")
+    as_received = [  # Scrapy's header bytes, read as Latin-1 on their way to the middleware
+        ("Content-Disposition", 'attachment; filename="Kế hoạch 100%.pdf"'.encode().decode("latin-1")),
+        ("X-Legacy", b"Ph\xf2ng".decode("latin-1")),  # not UTF-8 at all
+        ("Content-Type", "text/html"),
+    ]
+    pointer = writer.write_response(url="https://hanam.gov.vn/a.aspx", status=200, body=BODY, fetched_at=FETCHED,
+                                    headers=as_received, request_headers=[("Cookie", "ten=Hà".encode().decode("latin-1"))])
+    writer.close()
+    stored = read_record(tmp_path, pointer)
+    assert stored.headers["Content-Disposition"] == 'attachment; filename="K%E1%BA%BF ho%E1%BA%A1ch 100%25.pdf"'
+    assert unquote_to_bytes(stored.headers["Content-Disposition"]).decode() == 'attachment; filename="Kế hoạch 100%.pdf"'
+    assert stored.headers["X-Legacy"] == "Ph%F2ng"
+    assert b"Cookie: ten=H%C3%A0" in gzip.open(tmp_path / "run.warc.gz").read()
     assert warcio_check(tmp_path / "run.warc.gz").returncode == 0
 
 
