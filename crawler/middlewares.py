@@ -3,6 +3,8 @@ what a hostile or broken server does is refused, counted, or stops its portal's 
 
 from __future__ import annotations
 
+import codecs
+
 import logging
 from collections import defaultdict
 from http.cookiejar import DefaultCookiePolicy
@@ -131,8 +133,16 @@ def meta_refresh(response, ignore_tags) -> tuple[float | None, str | None]:
     if spelled_in_ascii and REFRESH not in head.lower():
         return None, None  # nearly every page: nothing to decode and search
     text = head.decode(encoding, errors="replace")
-    base = get_base_url(text, response.url, encoding)
-    return get_meta_refresh(text, base, encoding, ignore_tags=ignore_tags)
+    base = get_base_url(text, response.url, url_encoding(encoding))
+    return get_meta_refresh(text, base, url_encoding(encoding), ignore_tags=ignore_tags)
+
+
+def url_encoding(page_encoding: str) -> str:
+    """The encoding a page's links write their query in: the page's own, but UTF-8 for a UTF-16 or
+    UTF-32 page (as the WHATWG URL standard says; w3lib would put the byte order mark of a
+    wide encoding into every link, `/moi.html?%FF%FE`)."""
+    name = codecs.lookup(page_encoding).name
+    return "utf-8" if name.startswith(("utf-16", "utf-32")) else page_encoding
 
 
 class FaultAccountingMiddleware:
