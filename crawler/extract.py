@@ -565,8 +565,8 @@ def _title(page: Selector, selectors: CompiledSelectors) -> str:
     title-marked element that <title> contains (the site name is usually shorter); else the
     selector's element anyway; else og:title; else the longest part of <title>.
     """
-    head = clean_line(next(iter(TITLE_TEXT(page.root)), ""))
-    og = clean_line(next(iter(OG_TITLE(page.root)), ""))
+    head = clean_line((TITLE_TEXT(page.root) or [""])[0])
+    og = clean_line((OG_TITLE(page.root) or [""])[0])
     named = fold(f"{head} {og}")
     chosen = _text(selectors.first(page, "title"))
     if chosen and fold(chosen) in named:
@@ -719,7 +719,7 @@ def _text(node: Selector | None) -> str:
 
 
 def _element_text(element: etree._Element) -> str:
-    # The text nodes as plain strings: parsel's `::text` wraps each one in a Selector first.
+    """Its text nodes, read as plain strings (parsel's `::text` wraps each one in a Selector first)."""
     return clean_line(" ".join(TEXT_NODES(element)))
 
 

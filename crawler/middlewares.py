@@ -4,7 +4,6 @@ what a hostile or broken server does is refused, counted, or stops its portal's 
 from __future__ import annotations
 
 import codecs
-
 import logging
 from collections import defaultdict
 from http.cookiejar import DefaultCookiePolicy
