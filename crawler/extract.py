@@ -31,7 +31,7 @@ from crawler.boilerplate import is_related_heading, is_widget_line
 from crawler.encodings import TEXT_NODES, UNICODE_VIETNAMESE, Decoded, decode_page, repair_legacy_text
 from crawler.dates import FoundDate, date_from_url, dates_in_text, parse_date
 from crawler.items import ArticleRecord, PageCapture
-from crawler.pagechecks import NotAnArticle, error_page_says
+from crawler.pagechecks import TITLE_TEXTS, NotAnArticle, error_page_says
 from crawler.registry import Portal, TopicText, load_platforms, load_registry, load_topics, selectors_for
 from crawler.selectors import CompiledSelectors, css_elements, in_other_region, is_not_text
 from crawler.text import clean_line, fold
@@ -552,8 +552,7 @@ def _document_hrefs(hrefs: list[str]) -> list[int]:
 
 # --- fields ------------------------------------------------------------------
 
-# Read often enough to be compiled once, as parsel would not (`title::text`, og:title, `h1, h2, h3`).
-TITLE_TEXT = etree.XPath("descendant-or-self::title/text()", smart_strings=False)
+# Read often enough to be compiled once, as parsel would not (og:title, `h1, h2, h3`).
 OG_TITLE = etree.XPath("descendant-or-self::meta[@property = 'og:title']/@content", smart_strings=False)
 HEADINGS = etree.XPath("descendant-or-self::*[self::h1 or self::h2 or self::h3]")
 
@@ -565,7 +564,7 @@ def _title(page: Selector, selectors: CompiledSelectors) -> str:
     title-marked element that <title> contains (the site name is usually shorter); else the
     selector's element anyway; else og:title; else the longest part of <title>.
     """
-    head = clean_line((TITLE_TEXT(page.root) or [""])[0])
+    head = clean_line((TITLE_TEXTS(page.root) or [""])[0])
     og = clean_line((OG_TITLE(page.root) or [""])[0])
     named = fold(f"{head} {og}")
     chosen = _text(selectors.first(page, "title"))
