@@ -11,9 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from scrapy.utils.test import get_crawler
 
 from crawler import workers
 from crawler.extract import extract_capture
+from crawler.pipelines import ExtractPipeline
 from crawler.items import PageCapture
 from crawler.registry import load_registry
 
@@ -130,10 +132,6 @@ def test_workers_run_below_the_crawls_priority(fresh_pool):
 
 
 def test_the_workers_start_when_the_spider_opens_before_its_first_page(fresh_pool):
-    from scrapy.utils.test import get_crawler
-
-    from crawler.pipelines import ExtractPipeline
-
     pipeline = ExtractPipeline.from_crawler(get_crawler(settings_dict={"EXTRACT_WORKERS": 2}))
     asyncio.run(pipeline.open_spider())
     started = [worker.process for worker in workers._pool.workers]
