@@ -87,7 +87,7 @@ def worker_count(setting: int) -> int:
 async def extract_elsewhere(capture: PageCapture, workers: int, niceness: int = 0) -> ArticleRecord:
     """The capture's record, from a worker. A worker that dies costs the page it was extracting
     only: the pages it held besides go to the other workers, and a new worker takes its place."""
-    return await shared_pool(workers, niceness).extract(capture)
+    return await shared_pool(workers, niceness).submit(capture)
 
 
 def shared_pool(workers: int, niceness: int) -> ExtractionPool:
@@ -120,9 +120,6 @@ class ExtractionPool:
         self.closed = False
         self.waiting: collections.deque[tuple[PageCapture, asyncio.Future]] = collections.deque()
         self.workers = [self._start_worker() for _ in range(max(size, 1))]
-
-    async def extract(self, capture: PageCapture) -> ArticleRecord:
-        return await self.submit(capture)
 
     def submit(self, capture: PageCapture) -> asyncio.Future:
         """The capture's record to come. Serves every worker's pipes first: the answers they have

@@ -86,7 +86,7 @@ def test_pages_handed_in_during_one_busy_pass_of_the_loop_keep_the_workers_fed(f
     meanwhile serves them, so answers are read and more pages go out before the pass ends."""
     async def one_long_pass():
         pool = workers.shared_pool(1, 0)
-        await pool.extract(capture())  # the worker is up
+        await pool.submit(capture())  # the worker is up
         records = []
         for n in range(3 * workers.PAGES_AHEAD):  # no await: the loop runs nothing else meanwhile
             records.append(pool.submit(capture(url=f"https://hue.gov.vn/Tin-tuc/c-{n}.html")))
