@@ -153,7 +153,7 @@ def run_worker(settings, redis_url: str, portal_ids: list[str]) -> dict:
     me = worker_id()
     server.sadd(PORTALS_KEY, *portal_ids)
     server.sadd(worker_portals_key(me), *portal_ids)
-    server.sadd(WORKERS_KEY, me)
+    join_run(server, me)
     heartbeat = Heartbeat(server, me)
     heartbeat.start()
     apply_worker_settings(settings, redis_url)
@@ -174,8 +174,15 @@ def run_worker(settings, redis_url: str, portal_ids: list[str]) -> dict:
             "disk_full": any(s.get(DISK_FULL_STAT) for s in stats)}
 
 
+def join_run(server: redis.Redis, worker: str) -> None:
+    """Joined and alive in one transaction: `ingest`, looking for a stale frontier, sees both or neither."""
+    with server.pipeline(transaction=True) as transaction:
+        transaction.sadd(WORKERS_KEY, worker).set(heartbeat_key(worker), "1", ex=HEARTBEAT_TTL_SECONDS).execute()
+
+
 class Heartbeat:
-    """A key that says this worker is alive, refreshed from a thread (the reactor may be busy)."""
+    """A key that says this worker is alive (set first by join_run), refreshed from a thread (the
+    reactor may be busy)."""
 
     def __init__(self, server: redis.Redis, worker: str):
         self.server, self.key = server, heartbeat_key(worker)
@@ -183,7 +190,6 @@ class Heartbeat:
         self.thread = threading.Thread(target=self._beat, name="redis-heartbeat", daemon=True)
 
     def start(self) -> None:
-        self.server.set(self.key, "1", ex=HEARTBEAT_TTL_SECONDS)
         self.thread.start()
 
     def stop(self) -> None:

@@ -82,20 +82,30 @@ class Ingest:
                 time.sleep(POLL_SECONDS)
         return self.state
 
-    def workers(self) -> tuple[set[str], set[str]]:
+    def workers(self, client: redis.Redis | None = None) -> tuple[set[str], set[str]]:
         """(workers that joined, those still at work: not finished and their heartbeat alive)."""
-        joined = self.redis.smembers(WORKERS_KEY)
-        at_work = joined - self.redis.smembers(FINISHED_KEY)
-        return joined, {worker for worker in at_work if self.redis.exists(heartbeat_key(worker))}
+        client = client or self.redis
+        joined = client.smembers(WORKERS_KEY)
+        at_work = joined - client.smembers(FINISHED_KEY)
+        return joined, {worker for worker in at_work if client.exists(heartbeat_key(worker))}
 
     def lost_workers(self) -> set[str]:
         """Workers that joined and never said they finished: killed, or cut off from Redis."""
         return self.redis.smembers(WORKERS_KEY) - self.redis.smembers(FINISHED_KEY)
 
     def clear_stale_frontier(self) -> None:
-        """A frontier no live worker holds was left by a run that died: start afresh."""
-        if not self.workers()[1]:
-            self.clear_frontier()
+        """A frontier no live worker holds was left by a run that died: start afresh. The workers'
+        set is watched: a worker that joins while this looks (alive as it joins: join_run) makes
+        Redis refuse the delete, and the look is taken again, so its place in the run is kept."""
+        def clear_if_stale(transaction) -> None:
+            if self.workers(transaction)[1]:
+                return
+            keys = list(transaction.scan_iter(match=FRONTIER + "*", count=1000))
+            transaction.multi()
+            if keys:
+                transaction.delete(*keys)
+
+        self.redis.transaction(clear_if_stale, WORKERS_KEY)
 
     def clear_frontier(self) -> None:
         keys = list(self.redis.scan_iter(match=FRONTIER + "*", count=1000))

@@ -18,8 +18,9 @@ import redis
 from scrapy.utils.request import request_from_dict
 from scrapy.utils.test import get_crawler
 
-from crawler.distributed import FRONTIER, ITEMS_KEY, REPORTS_KEY
+from crawler.distributed import FRONTIER, ITEMS_KEY, REPORTS_KEY, WORKERS_KEY, connect, heartbeat_key, join_run
 from crawler.incremental import Recheck
+from crawler.ingest import Ingest
 from crawler.registry import load_registry
 from crawler.replica import ReplicaServer, article_url, edition_changes, replica_articles
 from crawler.warc import RecordPointer, read_record, warc_dir
@@ -197,3 +198,27 @@ def test_a_recheck_request_survives_the_shared_frontiers_serialization():
     assert restored.cb_kwargs == {"then": "parse_article", "then_kwargs": request.cb_kwargs["then_kwargs"],
                                   "recheck": recheck}
     assert restored.headers.get("If-None-Match") == b'"v1"'
+
+
+@needs_redis
+def test_a_worker_joining_while_the_writer_clears_a_stale_frontier_keeps_its_place(redis_url, monkeypatch):
+    """The writer clears a frontier left by a dead run; a worker of the new run joins just then."""
+    url = redis_url.rsplit("/", 1)[0] + "/1"  # a database of its own: the module's runs use 0
+    server = connect(url)
+    server.flushdb()
+    server.sadd(WORKERS_KEY, "killed-yesterday")  # joined, never finished, no heartbeat
+    server.rpush(FRONTIER + "hanam:requests", "a request of the dead run")
+    scan = redis.Redis.scan_iter
+    joined = []
+
+    def scan_while_a_worker_joins(client, *args, **kwargs):
+        if not joined:
+            join_run(redis.Redis.from_url(url), "starting-now")
+            joined.append(True)
+        return scan(client, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "scan_iter", scan_while_a_worker_joins)
+    Ingest(None, 1, server).clear_stale_frontier()
+    assert "starting-now" in server.smembers(WORKERS_KEY)
+    assert server.exists(heartbeat_key("starting-now"))
+    server.flushdb()
