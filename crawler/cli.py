@@ -100,7 +100,7 @@ def run_crawl(db_path: str, portal_ids: list[str], *, hostmap: list[str], strict
     archive, run_id, warc_file = _open_run(db_path, portal_ids)
     settings = _settings(db_path, run_id, warc_file, hostmap, strict, log_file, log_level,
                          SINCE=since, DEEP=deep, RECHECK_KNOWN=recheck, TOPIC=topic or "", **(overrides or {}))
-    share_page_budget(settings, len(portal_ids))
+    let_each_crawler_use_the_page_budget(settings)
     process = CrawlerProcess(settings)
     crawlers = [process.create_crawler(PORTAL_SPIDERS[portal_id]) for portal_id in portal_ids]
     for crawler in crawlers:
@@ -140,7 +140,7 @@ def _crawl_as_worker(redis_url: str, db_path: str, portal_ids: list[str], *, hos
 
     settings = _settings(db_path, 0, worker_warc_file(), hostmap, strict, log_file, log_level,
                          SINCE=since, DEEP=deep, RECHECK_KNOWN=recheck, TOPIC=topic or "", **overrides)
-    share_page_budget(settings, len(portal_ids))
+    let_each_crawler_use_the_page_budget(settings)
     try:
         (Path(settings.get("WARC_DIR") or warc_dir(db_path))).mkdir(parents=True, exist_ok=True)
         summary = run_worker(settings, redis_url, portal_ids)
@@ -203,15 +203,14 @@ def _settings(db_path, run_id, warc_file, hostmap, strict, log_file, log_level, 
     return settings
 
 
-def share_page_budget(settings, portals: int) -> None:
-    """Each of the run's crawlers holds at most its share of PAGE_MEMORY_BUDGET in pages waiting for
-    extraction (unless SCRAPER_SLOT_MAX_ACTIVE_SIZE was --set)."""
+def let_each_crawler_use_the_page_budget(settings) -> None:
+    """Scrapy's per-crawler limit on pages held (5 MB by default) raised to the run's whole
+    PAGE_MEMORY_BUDGET, which crawler/budget.py shares out (unless SCRAPER_SLOT_MAX_ACTIVE_SIZE was --set)."""
     from scrapy.settings import SETTINGS_PRIORITIES
 
     if settings.getpriority("SCRAPER_SLOT_MAX_ACTIVE_SIZE") >= SETTINGS_PRIORITIES["cmdline"]:
         return
-    share = max(settings.getint("PAGE_MEMORY_MIN_PER_PORTAL"), settings.getint("PAGE_MEMORY_BUDGET") // max(portals, 1))
-    settings.set("SCRAPER_SLOT_MAX_ACTIVE_SIZE", share, priority="cmdline")
+    settings.set("SCRAPER_SLOT_MAX_ACTIVE_SIZE", settings.getint("PAGE_MEMORY_BUDGET"), priority="cmdline")
 
 
 def _setting_overrides(pairs: tuple[str, ...]) -> dict:

@@ -18,14 +18,12 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 # Scrapy starts this many tasks for the output of every response; ours yield one capture or a
 # page of links, and the captures wait on the extraction workers, not on each other.
 CONCURRENT_ITEMS = 8
-# Bytes of pages the whole run holds between download and the end of their extraction before its
-# crawlers stop starting downloads (those already under way still land, up to CONCURRENT_REQUESTS
-# each). A run crawls every portal at once, one crawler each, so `vnarchive crawl` shares the
-# budget out as Scrapy's per-crawler limit (SCRAPER_SLOT_MAX_ACTIVE_SIZE, 5 MB by default: 65 of
-# those held most of a fast crawl in memory). 16 MB is about 250 article pages, two seconds of
-# the workers' work; 32 MB crawled no faster in bench/pipeline.py and peaked ~40 MB higher.
+# Bytes of pages the whole run holds from the start of their download to the end of their
+# extraction (crawler/budget.py): a request waits before it is sent until the run has room for
+# one more page. 16 MB is about 250 article pages, two seconds of the workers' work. Each crawler
+# may use all of it (SCRAPER_SLOT_MAX_ACTIVE_SIZE, set by `vnarchive crawl`): the last portals of a
+# run are not held to a share sized for all of them.
 PAGE_MEMORY_BUDGET = 16_000_000
-PAGE_MEMORY_MIN_PER_PORTAL = 250_000
 # Scrapy's check that a callback generator returns no value re-reads the callback's source
 # (inspect + ast) for most responses: its cache is weakly keyed by the bound method, which dies
 # with each request. Our callbacks are tested; the check cost 4% of the reactor thread.
@@ -100,6 +98,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.WarcCaptureMiddleware": 545,
     "crawler.middlewares.FaultAccountingMiddleware": 540,
     "crawler.middlewares.CircuitBreakerMiddleware": 555,
+    "crawler.budget.PageBudgetMiddleware": 990,
 }
 # WARC_DIR: default warc/ beside ARCHIVE_PATH; WARC_FILE: set per run by `vnarchive crawl`.
 WARC_DIR = ""
