@@ -32,7 +32,8 @@ FIRST_PAGE_BYTES_GUESS = 64_000
 # rate): a plain mean, dragged down by robots.txt files and short listings, let three times the
 # budget of article pages in at once.
 PAGE_SIZE_MEMORY = 1 / 64
-# How often waiting requests are looked at again (a page of extraction takes ~5 ms).
+# How often waiting requests are looked at again while the budget is full (a page of extraction
+# takes ~5 ms).
 RECHECK_SECONDS = 0.01
 
 
@@ -48,7 +49,7 @@ class PageBudget:
         self.waiting: deque[tuple[object, object, asyncio.Future]] = deque()
         self.mean_size = float(FIRST_PAGE_BYTES_GUESS)
         self.mean_square = float(FIRST_PAGE_BYTES_GUESS) ** 2
-        self._recheck: asyncio.Task | None = None
+        self._sender: asyncio.Task | None = None
 
     def add(self, crawler) -> None:
         self.sent[crawler] = set()
@@ -79,46 +80,44 @@ class PageBudget:
             sending += len(requests)
         return landed + sending * self.page_bytes()
 
-    def has_room(self) -> bool:
-        if self._fits():
-            return True
-        self._forget_requests_out_of_the_downloader()
-        return self._fits()
-
-    def _fits(self) -> bool:
-        held = self.held_bytes()
-        return held == 0 or held + self.page_bytes() <= self.limit
-
     async def admit(self, crawler, request) -> None:
-        """Returns when `request` may be sent; raises IgnoreRequest if its crawl closes first."""
-        if not self.waiting and self.has_room():
-            self.sent[crawler].add(request)
-            return
+        """Returns when `request` may be sent; raises IgnoreRequest if its crawl closes first.
+        Requests are let through in batches, on the loop's next turn: the engine starts up to
+        CONCURRENT_REQUESTS of them at once, and one look at the run's held pages serves them all."""
         waited = asyncio.get_running_loop().create_future()
         self.waiting.append((crawler, request, waited))
-        if self._recheck is None:
-            self._recheck = asyncio.ensure_future(self._send_while_waiting())
+        if self._sender is None:
+            self._sender = asyncio.ensure_future(self._send_while_waiting())
         await waited
 
     async def _send_while_waiting(self) -> None:
         try:
-            while self.waiting:
-                await asyncio.sleep(RECHECK_SECONDS)
+            while True:
                 self._send_what_fits()
+                if not self.waiting:
+                    return
+                await asyncio.sleep(RECHECK_SECONDS)
         finally:
-            self._recheck = None
-
-    def _forget_requests_out_of_the_downloader(self) -> None:
-        for crawler, requests in self.sent.items():
-            if crawler.engine:
-                requests.intersection_update(crawler.engine.downloader.active)
+            self._sender = None
 
     def _send_what_fits(self) -> None:
-        while self.waiting and self.has_room():
+        held, page = self._held_after_a_closer_look(), self.page_bytes()
+        while self.waiting and (held == 0 or held + page <= self.limit):
             crawler, request, waited = self.waiting.popleft()
-            if not waited.done():
+            if not waited.done():  # else cancelled with its crawl
                 self.sent[crawler].add(request)
                 waited.set_result(None)
+                held += page
+
+    def _held_after_a_closer_look(self) -> float:
+        """held_bytes, without the requests that have left their downloader when the budget looks full."""
+        held = self.held_bytes()
+        if held + self.page_bytes() > self.limit:
+            for crawler, requests in self.sent.items():
+                if crawler.engine:
+                    requests.intersection_update(crawler.engine.downloader.active)
+            held = self.held_bytes()
+        return held
 
 
 _budget: PageBudget | None = None
