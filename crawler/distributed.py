@@ -255,6 +255,19 @@ class SharedFrontierSpider:
     def claim(self, key: str) -> bool:
         return super().claim(key) and self.redis.sadd(portal_key(self.portal.id, "queued"), key) == 1
 
+    def remember_date_shown(self, key: str, date_text: str) -> None:
+        """Shared: the worker that fetches an article found through a sitemap may not be the one
+        that read the listing showing its date."""
+        if len(date_text) > len(self.dates_shown.get(key, "")):
+            super().remember_date_shown(key, date_text)
+            shared = portal_key(self.portal.id, "dates")
+            if len(date_text) > len(self.redis.hget(shared, key) or ""):
+                self.redis.hset(shared, key, date_text)
+
+    def date_shown(self, key: str, listing_date: str) -> str:
+        super().remember_date_shown(key, self.redis.hget(portal_key(self.portal.id, "dates"), key) or "")
+        return super().date_shown(key, listing_date)
+
 
 class FrontierIdle:
     """Keeps a worker's portal crawl open while the shared frontier may still grow: it closes

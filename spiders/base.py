@@ -398,8 +398,7 @@ class PortalSpider(scrapy.Spider):
     def article_request(self, url: str, listing_date: str, listing_url: str) -> scrapy.Request | None:
         """The one gate of every discovered article: None when it is archived or already queued."""
         key = self.key(url)
-        if len(listing_date) > len(self.dates_shown.get(key, "")):
-            self.dates_shown[key] = listing_date  # a feed found it first; the listing shows the date
+        self.remember_date_shown(key, listing_date)
         if key in self.archived_keys or key in self.queued_keys:
             return None
         if self.since and (day := self.listing_day(listing_date)) and day < self.since:
@@ -408,6 +407,16 @@ class PortalSpider(scrapy.Spider):
         if not self.claim(key):
             return None
         return self.fetch_article(url, listing_date, listing_url)
+
+    def remember_date_shown(self, key: str, date_text: str) -> None:
+        """Kept when more precise than what was shown before: a feed may have found the article
+        first, and the listing shows its date (the article page itself may show none)."""
+        if len(date_text) > len(self.dates_shown.get(key, "")):
+            self.dates_shown[key] = date_text
+
+    def date_shown(self, key: str, listing_date: str) -> str:
+        """The most precise date any listing, feed or sitemap of this run showed for the article."""
+        return self.dates_shown.get(key, listing_date)
 
     def claim(self, key: str) -> bool:
         """Mark an article queued in this run; False when it already was. A distributed worker
@@ -459,7 +468,7 @@ class PortalSpider(scrapy.Spider):
         if refusal := self.not_an_article(response):
             count_refusal(self.crawler, *refusal)
             return
-        shown = self.dates_shown.get(self.key(response.request.url), listing_date)
+        shown = self.date_shown(self.key(response.request.url), listing_date)
         yield self.capture(response, listing_date=shown, listing_url=listing_url)
 
     def not_an_article(self, response: Response) -> tuple[str, str] | None:

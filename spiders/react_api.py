@@ -76,7 +76,7 @@ class ReactApiSpider(PortalSpider):
 
     def parse_api_article(self, response: Response, public_url: str, listing_date: str, listing_url: str):
         self._count("articles_fetched")
-        shown = self.dates_shown.get(self.key(public_url), listing_date)
+        shown = self.date_shown(self.key(public_url), listing_date)
         capture = self.capture(response, listing_date=shown, listing_url=listing_url)
         capture.url, capture.fetched_url, capture.kind = self.on_canonical_host(public_url), response.url, "json"
         yield capture

@@ -18,7 +18,9 @@ import redis
 from scrapy.utils.request import request_from_dict
 from scrapy.utils.test import get_crawler
 
-from crawler.distributed import FRONTIER, ITEMS_KEY, REPORTS_KEY, WORKERS_KEY, connect, heartbeat_key, join_run
+from crawler.distributed import (
+    FRONTIER, ITEMS_KEY, REPORTS_KEY, WORKERS_KEY, connect, heartbeat_key, join_run, worker_spider,
+)
 from crawler.incremental import Recheck
 from crawler.ingest import Ingest
 from crawler.registry import load_registry
@@ -134,6 +136,18 @@ def test_two_workers_and_one_writer_store_every_replica_article_exactly_once(dis
 
 
 @needs_redis
+def test_each_article_has_the_date_a_single_process_crawl_gives_it(distributed_run, crawled_archive):
+    """Some portals date an article only in their listings: the worker that fetched it through a
+    sitemap may not be the one that read the listing."""
+    def dates(db):
+        return {row["url"]: (row["published_at"], row["date_source"])
+                for row in rows(db, "SELECT url, published_at, date_source FROM articles")}
+
+    distributed, single = dates(distributed_run[0]), dates(crawled_archive[0])
+    assert {url: single[url] for url in distributed if distributed[url] != single[url]} == {}
+
+
+@needs_redis
 def test_the_workers_share_one_frontier_and_each_article_was_fetched_once(distributed_run):
     db, _, worker_results, _ = distributed_run
     [run] = rows(db, "SELECT warc_file FROM crawl_runs WHERE id = 1")
@@ -222,3 +236,17 @@ def test_a_worker_joining_while_the_writer_clears_a_stale_frontier_keeps_its_pla
     assert "starting-now" in server.smembers(WORKERS_KEY)
     assert server.exists(heartbeat_key("starting-now"))
     server.flushdb()
+
+
+@needs_redis
+def test_a_date_one_worker_read_in_a_listing_reaches_the_worker_that_fetches_the_article(redis_url):
+    url = redis_url.rsplit("/", 1)[0] + "/2"  # a database of its own: the module's runs use 0
+    connect(url).flushdb()
+    settings = {"ARCHIVE_PATH": "/nonexistent/archive.db", "EXTRACT_WORKERS": 0, "REDIS_URL": url}
+    spider_class = worker_spider(PORTAL_SPIDERS["quangbinh"])
+    lister, fetcher = (spider_class.from_crawler(get_crawler(spider_class, settings)) for _ in range(2))
+    article = "https://quangbinh.gov.vn/tin-tuc/bai-viet-123.html"
+    assert fetcher.article_request(article, "", "https://quangbinh.gov.vn/sitemap.xml") is not None
+    assert lister.article_request(article, "12/03/2024 08:30", "https://quangbinh.gov.vn/") is None  # taken
+    assert fetcher.date_shown(fetcher.key(article), "") == "12/03/2024 08:30"
+    connect(url).flushdb()
