@@ -255,14 +255,15 @@ class SharedFrontierSpider:
     def claim(self, key: str) -> bool:
         return super().claim(key) and self.redis.sadd(portal_key(self.portal.id, "queued"), key) == 1
 
-    def remember_date_shown(self, key: str, date_text: str) -> None:
+    def remember_date_shown(self, key: str, date_text: str) -> bool:
         """Shared: the worker that fetches an article found through a sitemap may not be the one
         that read the listing showing its date."""
-        if len(date_text) > len(self.dates_shown.get(key, "")):
-            super().remember_date_shown(key, date_text)
-            shared = portal_key(self.portal.id, "dates")
-            if len(date_text) > len(self.redis.hget(shared, key) or ""):
-                self.redis.hset(shared, key, date_text)
+        if not super().remember_date_shown(key, date_text):
+            return False
+        shared = portal_key(self.portal.id, "dates")
+        if len(date_text) > len(self.redis.hget(shared, key) or ""):
+            self.redis.hset(shared, key, date_text)
+        return True
 
     def date_shown(self, key: str, listing_date: str) -> str:
         super().remember_date_shown(key, self.redis.hget(portal_key(self.portal.id, "dates"), key) or "")

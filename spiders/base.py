@@ -408,11 +408,13 @@ class PortalSpider(scrapy.Spider):
             return None
         return self.fetch_article(url, listing_date, listing_url)
 
-    def remember_date_shown(self, key: str, date_text: str) -> None:
-        """Kept when more precise than what was shown before: a feed may have found the article
-        first, and the listing shows its date (the article page itself may show none)."""
-        if len(date_text) > len(self.dates_shown.get(key, "")):
-            self.dates_shown[key] = date_text
+    def remember_date_shown(self, key: str, date_text: str) -> bool:
+        """Kept (True) when more precise than what was shown before: a feed may have found the
+        article first, and the listing shows its date (the article page itself may show none)."""
+        if len(date_text) <= len(self.dates_shown.get(key, "")):
+            return False
+        self.dates_shown[key] = date_text
+        return True
 
     def date_shown(self, key: str, listing_date: str) -> str:
         """The most precise date any listing, feed or sitemap of this run showed for the article."""
