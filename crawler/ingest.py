@@ -100,7 +100,7 @@ class Ingest:
         def clear_if_stale(transaction) -> None:
             if self.workers(transaction)[1]:
                 return
-            keys = list(transaction.scan_iter(match=FRONTIER + "*", count=1000))
+            keys = frontier_keys(transaction)
             transaction.multi()
             if keys:
                 transaction.delete(*keys)
@@ -108,8 +108,7 @@ class Ingest:
         self.redis.transaction(clear_if_stale, WORKERS_KEY)
 
     def clear_frontier(self) -> None:
-        keys = list(self.redis.scan_iter(match=FRONTIER + "*", count=1000))
-        if keys:
+        if keys := frontier_keys(self.redis):
             self.redis.delete(*keys)
 
     # --- items and reports ------------------------------------------------------------
@@ -187,6 +186,11 @@ class Ingest:
                                 warc_file=" ".join(sorted({report["warc_file"] for report in all_reports} - {""})))
         self.clear_frontier()
         return {"run_id": self.run_id, **totals, "rows": rows, "expected": len(portals), "lost": lost}
+
+
+def frontier_keys(client: redis.Redis) -> list[str]:
+    """Every key of the run in progress (FRONTIER)."""
+    return list(client.scan_iter(match=FRONTIER + "*", count=1000))
 
 
 def merged_row(run_id: int, reports: list[dict], stored: Counter, killed: bool = False) -> dict:
