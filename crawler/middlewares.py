@@ -132,8 +132,9 @@ def meta_refresh(response, ignore_tags) -> tuple[float | None, str | None]:
     if spelled_in_ascii and REFRESH not in head.lower():
         return None, None  # nearly every page: nothing to decode and search
     text = head.decode(encoding, errors="replace")
-    base = get_base_url(text, response.url, url_encoding(encoding))
-    return get_meta_refresh(text, base, url_encoding(encoding), ignore_tags=ignore_tags)
+    links_encoding = url_encoding(encoding)
+    base = get_base_url(text, response.url, links_encoding)
+    return get_meta_refresh(text, base, links_encoding, ignore_tags=ignore_tags)
 
 
 def url_encoding(page_encoding: str) -> str:
