@@ -8,7 +8,9 @@ import asyncio
 import io
 import json
 import logging
+import re
 import zlib
+from collections import deque
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -38,6 +40,7 @@ from spiders.base import PortalSpider, _without_page_number
 logger = logging.getLogger(__name__)
 
 CDX_FIELDS = "urlkey,timestamp,original,mimetype,statuscode,digest,length"
+TIMESTAMP = re.compile(r"\d{14}")  # YYYYMMDDhhmmss, as both archives write capture times
 # Outcomes in backfill_captures besides the refusal kinds: kept (its row may still be uncommitted:
 # articles.last_seen says what is), and a fetch that failed (tried again by the next run).
 STORED, FAILED = "stored", "error"
@@ -133,13 +136,24 @@ class BackfillSpider(scrapy.Spider):
         spider.until = settings.get("BACKFILL_UNTIL") or ""
         spider.latest_first = settings.get("BACKFILL_CAPTURE") != "earliest"
         spider.index_limit = settings.getint("BACKFILL_INDEX_LIMIT")
+        # What an archive's answers may make the run ask and hold (crawler/settings.py says why each value).
+        spider.max_index_pages = settings.getint("BACKFILL_MAX_INDEX_PAGES")
+        spider.max_index_rows = settings.getint("BACKFILL_MAX_INDEX_ROWS")
+        spider.max_collections = settings.getint("BACKFILL_MAX_COLLECTIONS")
+        spider.max_captures = settings.getint("BACKFILL_MAX_CAPTURES")
+        spider.max_lookups = settings.getint("BACKFILL_MAX_LOOKUPS")
+        spider.max_listing_links = settings.getint("MAX_LINKS_PER_PAGE")
+        spider.held = 0            # captures held in candidates and listing_captures
+        spider.index_full = False  # held reached max_captures: the index is read no further
         spider.bases = {name: settings.get(name).rstrip("/") for name in ARCHIVE_SETTINGS}
         spider.run_id = settings.getint("VNARCHIVE_RUN_ID") or None
         spider.archive = Archive(settings.get("ARCHIVE_PATH"))
         spider.warc_location = run_location(settings)
         spider.writer = None
         spider.candidates = {}     # url_key → {timestamp: Candidate}
-        spider.index_queue = []    # index requests still to send, one at a time
+        # Index requests still to send, one at a time; a generator stands for a run of them (the pages
+        # of an index, a lookup in every collection), each made when its turn comes.
+        spider.index_queue = deque()
         spider.fallbacks = {}      # url_key → the candidates to try after the one in flight
         # (url_key, captured_at) → the Candidate whose capture is being extracted: an article's older
         # captures may be in the pipelines at the same time as its latest one.
@@ -185,23 +199,55 @@ class BackfillSpider(scrapy.Spider):
     def next_index(self) -> Iterable[scrapy.Request]:
         """The next index page; when none is left, the listing captures and the lookups of the
         articles they link; then the captures to fetch."""
-        if not self.index_queue and not self.listings_queued:
+        request = self.next_queued()
+        if request is None and not self.listings_queued:
             self.listings_queued = True
-            self.index_queue = self.listing_requests()
+            self.index_queue.extend(self.listing_requests())
             self.look_up_earlier_discoveries()
-        if self.index_queue:
-            yield self.index_queue.pop(0)
+            request = self.next_queued()
+        if request is not None:
+            yield request
         else:
             self.keep_listing_evidence()
             yield from self.capture_requests()
+
+    def next_queued(self) -> scrapy.Request | None:
+        """The request at the head of the queue; a generator there makes its next one and keeps its place."""
+        while self.index_queue:
+            head = self.index_queue.popleft()
+            if isinstance(head, scrapy.Request):
+                return head
+            request = next(head, None)
+            if request is not None:
+                self.index_queue.appendleft(head)
+                return request
+        return None
+
+    def index_answer(self, response: Response) -> Any:
+        """An index page's JSON, or None (counted and logged) when it is none."""
+        try:
+            return json.loads(response.text or "null")
+        except (ValueError, AttributeError) as error:  # AttributeError: a body Scrapy could not read as text
+            self._count("errors/index")
+            logger.error("%s: %s is not a JSON index page (%s)", self.portal.id, response.url, error)
+            return None
+
+    def capped_rows(self, rows: list, source: str) -> list:
+        """The first BACKFILL_MAX_INDEX_ROWS rows of an index page; the rest refused."""
+        if len(rows) > self.max_index_rows:
+            count_refusal(self.crawler, "links_capped", f"{source}: {len(rows)} rows on one index page, the first "
+                          f"{self.max_index_rows} read (BACKFILL_MAX_INDEX_ROWS)", len(rows) - self.max_index_rows)
+            return rows[:self.max_index_rows]
+        return rows
 
     def index_failed(self, failure) -> Iterable[scrapy.Request]:
         self._count("errors/index")
         logger.error("%s: an index page failed: %s", self.portal.id, failure.getErrorMessage())
         yield from self.next_index()
 
-    def cdx_request(self, domain: str, resume_key: str = "", exact: bool = False) -> scrapy.Request:
-        """An index page of every capture of `domain`; `exact`: of the one URL `domain` is."""
+    def cdx_request(self, domain: str, resume_key: str = "", exact: bool = False, page: int = 0) -> scrapy.Request:
+        """An index page of every capture of `domain` (the `page`th, counted from 0, asked with
+        `resume_key`); `exact`: of the one URL `domain` is."""
         # collapse=digest, not urlkey: urlkey keeps only the first capture of each URL, and the
         # latest one is wanted; digest folds runs of identical captures into their first.
         query = {"url": domain if exact else f"{domain}/*", "output": "json", "fl": CDX_FIELDS, "filter": "statuscode:200",
@@ -211,35 +257,58 @@ class BackfillSpider(scrapy.Spider):
             query["resumeKey"] = resume_key
         url = f"{self.bases['WAYBACK_URL']}/cdx/search/cdx?{urlencode(query)}"
         return scrapy.Request(url, callback=self.parse_cdx, errback=self.index_failed,
-                              cb_kwargs={"domain": domain, "exact": exact})
+                              cb_kwargs={"domain": domain, "exact": exact, "page": page, "resume_key": resume_key})
 
-    def parse_cdx(self, response: Response, domain: str, exact: bool = False) -> Iterable[scrapy.Request]:
+    def parse_cdx(self, response: Response, domain: str, exact: bool = False, page: int = 0,
+                  resume_key: str = "") -> Iterable[scrapy.Request]:
         self._count("listing_pages")
-        table = json.loads(response.text or "[]")
-        resume_key = ""
-        if len(table) >= 2 and table[-2] == []:  # [..., [], [resumeKey]]
-            resume_key, table = table[-1][0], table[:-2]
-        fields = table[0] if table else []
+        table = self.index_answer(response)
+        table = table if isinstance(table, list) else []
+        next_key = ""
+        if len(table) >= 2 and table[-2] == [] and isinstance(table[-1], list) and table[-1]:  # [..., [], [resumeKey]]
+            next_key, table = str(table[-1][0]), table[:-2]
+        fields = table[0] if table and isinstance(table[0], list) else []
         wayback = self.bases["WAYBACK_URL"]
         listed = []
-        for values in table[1:]:
-            row = dict(zip(fields, values))
-            listed.append((Candidate(
-                url=row["original"], timestamp=row["timestamp"], status=_status(row.get("statuscode")),
-                digest=row.get("digest", ""), fetch_url=f"{wayback}/web/{row['timestamp']}id_/{row['original']}",
-                archive_url=f"{wayback}/web/{row['timestamp']}/{row['original']}"), row.get("mimetype", "")))
+        for values in self.capped_rows(table[1:], response.url):
+            row = dict(zip(fields, values)) if isinstance(values, list) else {}
+            url, timestamp = row.get("original"), row.get("timestamp")
+            if _readable(url, timestamp):
+                listed.append((Candidate(
+                    url=url, timestamp=timestamp, status=_status(row.get("statuscode")),
+                    digest=str(row.get("digest") or ""), fetch_url=f"{wayback}/web/{timestamp}id_/{url}",
+                    archive_url=f"{wayback}/web/{timestamp}/{url}"), str(row.get("mimetype") or "")))
+            else:
+                self._count("index_rows_unreadable")
         self.remember(listed, exact)
-        if resume_key:
-            self.index_queue.insert(0, self.cdx_request(domain, resume_key, exact))
+        if next_key:
+            self.follow_resume_key(domain, exact, page, resume_key, next_key)
         yield from self.next_index()
+
+    def follow_resume_key(self, domain: str, exact: bool, page: int, asked_with: str, next_key: str) -> None:
+        """The CDX server's next page, unless it loops or the domain has had BACKFILL_MAX_INDEX_PAGES."""
+        if next_key == asked_with:
+            count_refusal(self.crawler, "listing_limit", f"{domain}: the CDX server answered page {page + 1} with "
+                          "the resume key it was asked with; paging stopped")
+        elif page + 1 >= self.max_index_pages:
+            count_refusal(self.crawler, "listing_limit", f"{domain}: {page + 1} CDX pages read and the server offers "
+                          f"more; paging stopped (BACKFILL_MAX_INDEX_PAGES)")
+        elif not self.index_full:
+            self.index_queue.appendleft(self.cdx_request(domain, next_key, exact, page + 1))
 
     def parse_collinfo(self, response: Response) -> Iterable[scrapy.Request]:
         self._count("listing_pages")
-        for collection in json.loads(response.text):
-            if self.overlaps(collection.get("from", ""), collection.get("to", "")):
-                self.collections.append(collection["id"])
-                for domain in self.domains():
-                    self.index_queue.append(self.cc_index_request(collection["id"], domain))
+        listed = self.index_answer(response)
+        collections = [str(collection["id"]) for collection in (listed if isinstance(listed, list) else [])
+                       if isinstance(collection, dict) and collection.get("id")
+                       and self.overlaps(str(collection.get("from", "")), str(collection.get("to", "")))]
+        if len(collections) > self.max_collections:  # collinfo.json lists the newest first
+            count_refusal(self.crawler, "listing_limit", f"{len(collections)} Common Crawl collections in the range, "
+                          f"the newest {self.max_collections} read (BACKFILL_MAX_COLLECTIONS)",
+                          len(collections) - self.max_collections)
+        self.collections = collections[:self.max_collections]
+        self.index_queue.append(self.cc_index_request(collection, domain)
+                                for collection in self.collections for domain in self.domains())
         yield from self.next_index()
 
     def overlaps(self, start: str, end: str) -> bool:
@@ -262,23 +331,44 @@ class BackfillSpider(scrapy.Spider):
         if response.status == 404:  # the collection holds nothing of the portal: an answer, not a failure
             self._count(f"{NOT_ERRORS_STAT}/http_404")
         elif page is None:
-            pages = int(json.loads(response.text).get("pages", 0))
-            self.index_queue[:0] = [self.cc_index_request(collection, domain, number) for number in range(pages)]
+            self.queue_cc_pages(collection, domain, self.index_answer(response))
         elif response.status == 200:
-            data = self.bases["COMMONCRAWL_DATA_URL"]
-            listed = []
-            for line in response.text.splitlines():
-                if not line.strip():
-                    continue
-                row = json.loads(line)
-                offset, length = int(row["offset"]), int(row["length"])
-                listed.append((Candidate(
-                    url=row["url"], timestamp=row["timestamp"], status=_status(row.get("status")),
-                    digest=row.get("digest", ""), fetch_url=f"{data}/{row['filename']}",
-                    archive_url=f"{data}/{row['filename']}#bytes={offset}-{offset + length - 1}",
-                    byte_range=(offset, length)), row.get("mime", "")))
-            self.remember(listed, exact)
+            self.remember(self.cc_rows(response), exact)
         yield from self.next_index()
+
+    def queue_cc_pages(self, collection: str, domain: str, answer: Any) -> None:
+        """The index pages of `domain` in `collection`, up to BACKFILL_MAX_INDEX_PAGES, made one at a
+        time as their turn comes (an index may claim any number of pages)."""
+        pages = answer.get("pages") if isinstance(answer, dict) else None
+        pages = pages if isinstance(pages, int) and pages > 0 else 0
+        if pages > self.max_index_pages:
+            count_refusal(self.crawler, "listing_limit", f"{collection}: the index claims {pages} pages of {domain}, "
+                          f"the first {self.max_index_pages} read (BACKFILL_MAX_INDEX_PAGES)", pages - self.max_index_pages)
+            pages = self.max_index_pages
+        if not self.index_full:
+            self.index_queue.appendleft(self.cc_index_request(collection, domain, number) for number in range(pages))
+
+    def cc_rows(self, response: Response) -> list[tuple[Candidate, str]]:
+        """The captures of one Common Crawl index page (JSON lines), at most BACKFILL_MAX_INDEX_ROWS."""
+        data = self.bases["COMMONCRAWL_DATA_URL"]
+        listed = []
+        lines = [line for line in io.StringIO(response.text) if line.strip()]
+        for line in self.capped_rows(lines, response.url):
+            try:
+                row = json.loads(line)
+                url, timestamp, filename = row["url"], row["timestamp"], str(row["filename"])
+                offset, length = int(row["offset"]), int(row["length"])
+            except (ValueError, KeyError, TypeError):
+                row = None
+            if row is None or not _readable(url, timestamp) or offset < 0 or length <= 0:
+                self._count("index_rows_unreadable")
+                continue
+            listed.append((Candidate(
+                url=url, timestamp=timestamp, status=_status(row.get("status")),
+                digest=str(row.get("digest") or ""), fetch_url=f"{data}/{filename}",
+                archive_url=f"{data}/{filename}#bytes={offset}-{offset + length - 1}",
+                byte_range=(offset, length)), str(row.get("mime") or "")))
+        return listed
 
     def in_scope(self, url: str, mime: str, timestamp: str) -> bool:
         """A capture of one of the portal's pages, as HTML, in the date range."""
@@ -290,19 +380,41 @@ class BackfillSpider(scrapy.Spider):
     def remember(self, listed: list[tuple[Candidate, str]], exact: bool = False) -> None:
         """Captures of URLs shaped like the platform's articles are candidates; the portal's other
         pages may be listings. A URL looked up because a listing linked it (`exact`) is an article
-        whatever its shape: the listing's selectors said so."""
-        found = []
+        whatever its shape: the listing's selectors said so. The run holds at most
+        BACKFILL_MAX_CAPTURES of them: past that, the rest are refused and the index read no further."""
+        found, refused = [], 0
         for candidate, mime in listed:
             if not self.in_scope(candidate.url, mime, candidate.timestamp):
                 continue
-            if exact or self.selectors.is_article_url(candidate.url):
+            article = exact or self.selectors.is_article_url(candidate.url)
+            if not article and candidate.status != 200:
+                continue
+            key = self.key(candidate.url) if article else ""
+            held = self.candidates.get(key, {}) if article else self.listing_captures
+            slot = candidate.timestamp if article else candidate.archive_url
+            if slot not in held:
+                if self.held >= self.max_captures:
+                    refused += 1
+                    continue
+                self.held += 1
+                held[slot] = candidate
+                if article:
+                    self.candidates[key] = held
+            if article:
                 found.append(candidate)
-            elif candidate.status == 200:
-                self.listing_captures.setdefault(candidate.archive_url, candidate)
         self._count("links_found", len(found))
-        for candidate in found:
-            self.candidates.setdefault(self.key(candidate.url), {}).setdefault(candidate.timestamp, candidate)
         _record_candidates(self.archive, self.source, self.portal.id, self.key, found)
+        if refused:
+            self.stop_reading_the_index(refused)
+
+    def stop_reading_the_index(self, refused: int) -> None:
+        """The run holds BACKFILL_MAX_CAPTURES captures: index pages and lookups still queued are
+        dropped (the listing captures already held are still read)."""
+        count_refusal(self.crawler, "links_capped", f"the run holds {self.max_captures} captures; {refused} more "
+                      "refused and the index read no further (BACKFILL_MAX_CAPTURES)", refused)
+        self.index_full = True
+        self.index_queue = deque(item for item in self.index_queue
+                                 if isinstance(item, scrapy.Request) and item.callback == self.parse_listing_capture)
 
     # --- listings: discovery, and the date shown beside each link --------------------------------
 
@@ -338,37 +450,52 @@ class BackfillSpider(scrapy.Spider):
         yield from self.next_index()
 
     def read_listing(self, page: HtmlResponse, candidate: Candidate) -> None:
-        """The links of an archived listing, read by the platform's own spider code: each one's date
-        is evidence for its article, and one no index page listed as an article is looked up."""
+        """The links of an archived listing, read by the platform's own spider code (at most
+        MAX_LINKS_PER_PAGE, as a live crawl reads): each one's date is evidence for its article, and
+        one no index page listed as an article is looked up."""
         listing_url = self.cited(candidate.url)
         entries = [entry for entry in self.reader.listing_entries(page) if self.reader.is_own(entry.url)]
         self._count("listing_links", len(entries))
+        if len(entries) > self.max_listing_links:
+            count_refusal(self.crawler, "links_capped", f"{candidate.archive_url}: {len(entries)} links, the first "
+                          f"{self.max_listing_links} read (MAX_LINKS_PER_PAGE)", len(entries) - self.max_listing_links)
+            entries = entries[:self.max_listing_links]
         for entry in entries:
             key = self.key(entry.url)
             if len(entry.date_text) > len(self.shown.get(key, ("", ""))[0]):
                 self.shown[key] = (entry.date_text, listing_url)
-            self.look_up(entry.url)
+        self.look_up_all(entry.url for entry in entries)
 
-    def look_up(self, url: str) -> None:
+    def look_up_all(self, urls: Iterable[str]) -> None:
+        """Each URL looked up (look_up); those past BACKFILL_MAX_LOOKUPS refused in one count."""
+        refused = sum(not self.look_up(url) for url in urls)
+        if refused:
+            count_refusal(self.crawler, "links_capped", f"{refused} articles linked by listings not looked up: the run "
+                          f"looked up {len(self.looked_up)} (BACKFILL_MAX_LOOKUPS) or holds BACKFILL_MAX_CAPTURES", refused)
+
+    def look_up(self, url: str) -> bool:
         """Ask the index for the captures of one URL (Wayback: `url=<url>`; Common Crawl: the same in
-        each collection of the range), unless an index page listed it or it was asked for already."""
+        each collection of the range), unless an index page listed it or it was asked for already.
+        False when it is refused: the run has looked up BACKFILL_MAX_LOOKUPS or holds all it may."""
         key = self.key(url)
         if key in self.candidates or key in self.looked_up:
-            return
+            return True
+        if self.index_full or len(self.looked_up) >= self.max_lookups:
+            return False
         self.looked_up.add(key)
         self._count("lookups")
         if self.source == "wayback":
             self.index_queue.append(self.cdx_request(url, exact=True))
         else:
-            self.index_queue += [self.cc_index_request(collection, url, 0, exact=True) for collection in self.collections]
+            self.index_queue.append(self.cc_index_request(collection, url, 0, exact=True) for collection in self.collections)
+        return True
 
     def look_up_earlier_discoveries(self) -> None:
         """Articles an earlier run found only through a listing (which is not read again), some of
         whose captures are not settled yet: a run killed halfway."""
-        for (url,) in self.archive.db.execute(
-                "SELECT min(url) FROM backfill_captures WHERE source = ? AND portal = ? AND listing_url != '' "
-                "GROUP BY url_key HAVING sum(outcome IS NULL OR outcome = ?) > 0", [self.source, self.portal.id, FAILED]):
-            self.look_up(url)
+        self.look_up_all(url for (url,) in self.archive.db.execute(
+            "SELECT min(url) FROM backfill_captures WHERE source = ? AND portal = ? AND listing_url != '' "
+            "GROUP BY url_key HAVING sum(outcome IS NULL OR outcome = ?) > 0", [self.source, self.portal.id, FAILED]))
 
     def keep_listing_evidence(self) -> None:
         """What this run's listings showed goes on the captures' rows; what earlier runs' (of either
@@ -632,6 +759,12 @@ def retry_after_seconds(value: str) -> float:
 
 def _status(value: Any) -> int:
     return int(value) if str(value or "").isdigit() else 0
+
+
+def _readable(url: Any, timestamp: Any) -> bool:
+    """An index row's URL and capture time are what a capture needs (an archive may send anything)."""
+    return (isinstance(url, str) and url.startswith(("http://", "https://"))
+            and isinstance(timestamp, str) and TIMESTAMP.fullmatch(timestamp) is not None)
 
 
 def _stamp(day: str, end: bool = False) -> str:

@@ -57,6 +57,14 @@ PARQUET_GROUP_ROWS = 50_000
 PARQUET_GROUP_CHARS = 4_000_000
 PARQUET_COMPRESSION = "zstd"
 MANIFEST_SUFFIX = ".manifest.json"
+# OWASP "CSV Injection": a spreadsheet runs a cell starting with one of these as a formula (a title
+# `=HYPERLINK("http://…?"&A2, "…")` sends the row to whoever wrote it). CSV with a BOM is the file made
+# for spreadsheets, so there such a text cell is written with a leading apostrophe, which they show as
+# text and do not print; plain CSV, JSON, JSONL and Parquet keep every cell as stored.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_RULE = ("OWASP CSV Injection: a text cell starting with = + - @ TAB or CR is written with a leading "
+                "apostrophe (')")
+STORED_RULE = "none: every cell as stored"
 # Words an official name puts before a province's own name; `--province "ho chi minh"` matches
 # "Thành phố Hồ Chí Minh".
 PROVINCE_PREFIXES = ("thanh pho ", "tp. ", "tp ", "tinh ")
@@ -261,8 +269,34 @@ def archive_snapshot(connection: sqlite3.Connection, db_path: str | Path) -> dic
 
 # --- writers: one per format, each given the rows and where to put them ------------
 
-def write_csv(rows: Iterator[tuple], columns: tuple[str, ...], out: IO[bytes], *, bom: bool = False) -> int:
-    """RFC 4180 CSV (CRLF, multi-line bodies quoted); with a BOM spreadsheet programs read it as UTF-8."""
+@dataclass
+class FormulaGuard:
+    """FORMULA_RULE applied to rows on their way into a spreadsheet's CSV, counting the cells it changed."""
+
+    cells: int = 0
+
+    def applied(self, rows: Iterator[tuple]) -> Iterator[tuple]:
+        for row in rows:
+            if any(isinstance(value, str) and value.startswith(FORMULA_STARTS) for value in row):
+                row = tuple(self._as_text(value) for value in row)
+            yield row
+
+    def _as_text(self, value):
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            self.cells += 1
+            return "'" + value
+        return value
+
+    def manifest(self) -> dict:
+        return {"rule": FORMULA_RULE, "cells_prefixed": self.cells}
+
+
+def write_csv(rows: Iterator[tuple], columns: tuple[str, ...], out: IO[bytes], *, bom: bool = False,
+              guard: FormulaGuard | None = None) -> int:
+    """RFC 4180 CSV (CRLF, multi-line bodies quoted); with a BOM spreadsheet programs read it as UTF-8,
+    and its cells are written as FormulaGuard says (counted in `guard`)."""
+    if bom:
+        rows = (guard or FormulaGuard()).applied(rows)
     with _utf8_text(out, bom) as text:
         writer = csv.writer(text)
         writer.writerow(columns)
@@ -381,21 +415,23 @@ def export_archive(db_path: str | Path, query: ExportQuery, fmt: str, output: st
             by_portal = counts_by_portal(connection, query)
             snapshot = archive_snapshot(connection, db_path)
             rows = _with_progress(stream_rows(connection, query), sum(by_portal.values()), progress)
-            count = write_export(rows, query.columns, fmt, output, bom=bom)
+            guard = FormulaGuard() if fmt == "csv" and bom else None
+            count = write_export(rows, query.columns, fmt, output, bom=bom, guard=guard)
     finally:
         connection.close()
     if output is None:
         return ExportResult(count)
-    manifest = build_manifest(query, fmt, Path(output), count, by_portal, snapshot, bom=bom, command=command)
+    manifest = build_manifest(query, fmt, Path(output), count, by_portal, snapshot, bom=bom, command=command,
+                              guard=guard)
     _write_json_atomically(manifest_path(output), manifest)
     return ExportResult(count, manifest)
 
 
 def write_export(rows: Iterator[tuple], columns: tuple[str, ...], fmt: str, output: str | None, *,
-                 bom: bool = False) -> int:
+                 bom: bool = False, guard: FormulaGuard | None = None) -> int:
     """Rows to stdout, or to a temporary file renamed to `output` once complete; the row count."""
     writer = WRITERS[fmt]
-    options = {"bom": bom} if fmt == "csv" else {}
+    options = {"bom": bom, "guard": guard} if fmt == "csv" else {}
     if output is None:
         out = sys.stdout.buffer
         count = writer(rows, columns, out, **options)
@@ -449,15 +485,17 @@ def manifest_path(output: str | Path) -> Path:
 
 
 def build_manifest(query: ExportQuery, fmt: str, path: Path, rows: int, by_portal: dict[str, int],
-                   snapshot: dict, *, bom: bool, command: str) -> dict:
-    """What a methods section cites: the query, the SQL, the counts, the archive's state, the file's digest."""
+                   snapshot: dict, *, bom: bool, command: str, guard: FormulaGuard | None = None) -> dict:
+    """What a methods section cites: the query, the SQL, the counts, the archive's state, the file's digest,
+    and for CSV how cells a spreadsheet would run as formulas were written (`formula_cells`)."""
     sql, params = query.select_sql()
+    csv_fields = {"utf8_bom": bom, "formula_cells": guard.manifest() if guard else {"rule": STORED_RULE}}
     return {
         "exported_at": clock.now_iso(),
         "vnarchive_version": __version__,
         "command": command,
         "file": {"name": path.name, "format": fmt, "bytes": path.stat().st_size, "sha256": file_sha256(path),
-                 "columns": list(query.columns), **({"utf8_bom": bom} if fmt == "csv" else {})},
+                 "columns": list(query.columns), **(csv_fields if fmt == "csv" else {})},
         "query": {
             "portals": list(query.portals), "provinces": list(query.provinces),
             "province_values": list(query.province_values),
@@ -535,7 +573,8 @@ def _command_line(db_path, fmt, output, portal_ids, provinces, since, until, sea
               help=f"Columns of the articles table, in this order. Default: {', '.join(DEFAULT_COLUMNS)}.")
 @click.option("--provenance/--no-provenance", default=True, show_default=True,
               help=f"Add the citation columns ({', '.join(PROVENANCE_COLUMNS)}) that --columns leaves out.")
-@click.option("--bom", is_flag=True, help="Start the CSV with a UTF-8 BOM, so that Excel reads Vietnamese correctly.")
+@click.option("--bom", is_flag=True, help="Start the CSV with a UTF-8 BOM, so that Excel reads Vietnamese correctly; "
+                                          "a cell starting with = + - @ (a formula to a spreadsheet) gets a leading '.")
 def export(db_path, fmt, output, portal_ids, provinces, since, until, search, columns, provenance, bom) -> None:
     """Export articles as a dataset file with provenance: CSV, JSON (an array), JSONL or Parquet.
 

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from bisect import bisect_right
+from collections import Counter
 from copy import deepcopy
 from dataclasses import asdict
 from datetime import datetime
@@ -34,12 +35,14 @@ from crawler.items import ArticleRecord, PageCapture
 from crawler.pagechecks import TITLE_TEXTS, NotAnArticle, error_page_says
 from crawler.registry import Portal, TopicText, load_platforms, load_registry, load_topics, selectors_for
 from crawler.selectors import CompiledSelectors, css_elements, in_other_region, is_not_text
-from crawler.text import clean_line, fold
+from crawler.text import NOT_TEXT, clean_line, fold
 from crawler.urls import canonical_url, url_key
 
 logger = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = f"{__version__}+extract.3"
+# extract.4: links other than http(s) dropped, images and attachments capped, line breaks and control
+# characters inside a line folded into spaces.
+EXTRACTOR_VERSION = f"{__version__}+extract.4"
 # A link to a document, searched in a page's hrefs lowercased and joined by HREF_SEPARATOR (NUL,
 # which no attribute value holds): one pass of a case-sensitive pattern, a third of the time of
 # an IGNORECASE one, where a search per href cost more than reading them.
@@ -55,6 +58,14 @@ MIN_DATE_LINE_CHARS, MAX_DATE_LINE_CHARS = 6, 60
 DATE_LINE_SHARE = 0.5
 # `Ngày đăng 18/03/2019 | 3:06 PM | View count: 107` is about the longest date element seen.
 MAX_DATE_ELEMENT_CHARS = 120
+# Images and documents kept per page. Real articles show a few photos (a gallery some dozens) and
+# attach a few documents (a decision's annexes some dozens); a page linking 100,000 `.pdf`s is a
+# trap or a file index, and every link kept is a row's JSON read by every article page view.
+MAX_IMAGES_PER_PAGE = 200
+MAX_ATTACHMENTS_PER_PAGE = 200
+# The only schemes a link may keep: anything else (javascript:, data:, vbscript:, file:) is a script
+# or a local file in a reader's browser, never a copy of the portal's document.
+WEB_SCHEMES = frozenset({"http", "https"})
 
 _selectors_cache: dict[str, CompiledSelectors] = {}
 
@@ -98,10 +109,10 @@ def extract_file(body: bytes, *, url: str | None, portal: Portal | None, fetched
     `listing_date` is the date a listing showed beside the link, as a crawl would pass it."""
     if body.lstrip()[:1] in (b"{", b"["):
         data = json.loads(body)
-        url = url or str(data.get("url") or f"file://{name}")
+        url = url or web_url(str(data.get("url") or ""), "") or f"file://{name}"
         record = extract_api_article(data, url, portal or _portal_of(url), fetched_at)
     else:
-        url = url or _declared_url(body) or f"file://{name}"
+        url = url or web_url(_declared_url(body) or "", "") or f"file://{name}"
         record = extract_page(body, url, portal or _portal_of(url), fetched_at, listing_date=listing_date)
     fields = asdict(record)
     for internal in ("search_text", "content_hash", "captured_at", "http_status", "url_key", "extractor_version",
@@ -322,8 +333,12 @@ def _content(page: Selector, node: Selector | None, selectors: CompiledSelectors
         warnings.append("content selector matched nothing: whole-page extraction")
     root = _pruned_copy((node or page).root, selectors.prune)
     _drop_other_regions(root)
-    images = _images(root, url)
-    attachments = _attachments(page.root, url)
+    not_web: Counter = Counter()
+    images = _images(root, url, not_web, warnings)
+    attachments = _attachments(page.root, url, not_web, warnings)
+    if not_web:
+        kinds = ", ".join(f"{scheme} {count}" for scheme, count in sorted(not_web.items()))
+        warnings.append(f"{sum(not_web.values())} image or document links dropped: not http(s) ({kinds})")
     paragraphs = _paragraphs(root, whole_page=node is None, warnings=warnings)
     if not attachments:
         return paragraphs, images, attachments
@@ -481,21 +496,33 @@ DATE_LINE_MAX_WORDS = 6  # `Thứ Năm, 14/3/2024`, `Cập nhật: 08:30 | 12/08
 
 
 def _is_date_line(line: str) -> bool:
+    """A short line that is mostly a date the fast patterns read. Not dateparser, a millisecond or
+    more for each line it does not know: every line with a digit is asked, and a page of 100,000
+    numbered links took minutes."""
     if len(line) > 80 or not any(ch.isdigit() for ch in line) or bylines.source_line(line):
         return False
-    found = parse_date(line)
+    found = next(iter(dates_in_text(line)), None)
     if found is None:
         return False
     words = [w for w in re.split(r"[\s,|:()\-–]+", line.replace(found.text, " ")) if w and not w.isdigit()]
     return len(words) <= DATE_LINE_MAX_WORDS
 
 
-def _images(root: etree._Element, url: str) -> list[dict[str, str]]:
+def _images(root: etree._Element, url: str, not_web: Counter, warnings: list[str]) -> list[dict[str, str]]:
+    """The images of the article, their sources as web URLs (others counted in `not_web` by scheme),
+    at most MAX_IMAGES_PER_PAGE."""
     images = []
+    beyond = 0
     for img in root.iter("img"):
         src = img.get("src") or img.get("data-src")
-        if src and not src.startswith("data:"):
-            images.append({"src": _absolute(url, src), "caption": _caption(img)})
+        if not src:
+            continue
+        if len(images) == MAX_IMAGES_PER_PAGE:
+            beyond += 1
+        elif absolute := _web_link(url, src, not_web):
+            images.append({"src": absolute, "caption": _caption(img)})
+    if beyond:
+        warnings.append(f"{beyond} images past the first {MAX_IMAGES_PER_PAGE} dropped (MAX_IMAGES_PER_PAGE)")
     return images
 
 
@@ -525,17 +552,21 @@ LINK_HREFS = etree.XPath("descendant::a/@href", smart_strings=False)
 LINKS_WITH_HREF = etree.XPath("descendant::a[@href]")
 
 
-def _attachments(root: etree._Element, url: str) -> list[dict[str, str]]:
-    """Documents linked from the article, wherever the platform puts the list (not menus or related lists)."""
+def _attachments(root: etree._Element, url: str, not_web: Counter, warnings: list[str]) -> list[dict[str, str]]:
+    """Documents linked from the article, wherever the platform puts the list (not menus or related
+    lists), as web URLs (others counted in `not_web` by scheme), at most MAX_ATTACHMENTS_PER_PAGE."""
     hrefs = LINK_HREFS(root)
     linked = _document_hrefs(hrefs)
     if not linked:
         return []
     links = LINKS_WITH_HREF(root)
     found: dict[str, dict[str, str]] = {}
-    for index in linked:
-        if not in_other_region(links[index]):
-            absolute = _absolute(url, hrefs[index])
+    for read, index in enumerate(linked):
+        if len(found) == MAX_ATTACHMENTS_PER_PAGE:
+            warnings.append(f"{len(linked) - read} document links past the first {MAX_ATTACHMENTS_PER_PAGE} "
+                            "attachments not read (MAX_ATTACHMENTS_PER_PAGE)")
+            break
+        if not in_other_region(links[index]) and (absolute := _web_link(url, hrefs[index], not_web)):
             found.setdefault(absolute, {"url": absolute, "name": clean_line(" ".join(links[index].itertext()))})
     return list(found.values())
 
@@ -736,5 +767,32 @@ def _length(lines: list[str]) -> int:
     return sum(len(line) for line in lines)
 
 
-def _absolute(base: str, link: str) -> str:
-    return urljoin(base, link)
+# What a browser drops from a link before reading it (WHATWG URL: C0 controls and spaces at the
+# ends, tab and line breaks anywhere), and the other characters no stored text holds.
+LINK_JUNK = re.compile(rf"^[\x00-\x20]+|[\x00-\x20]+$|[\t\n\r{NOT_TEXT}]+")
+
+
+def web_url(link: str, base: str) -> str | None:
+    """`link` resolved against the page's URL `base`, when it is an http or https URL (scheme
+    lower-cased); None for anything else: `javascript:…`, ` JaVaScRiPt:…`, `java&#x09;script:…` (a tab
+    once the page is parsed), `data:…`, and a link of only spaces (not the page itself)."""
+    link = LINK_JUNK.sub("", link)
+    if not link:
+        return None
+    try:
+        absolute = urljoin(base, link)
+    except ValueError:  # `http://[not an address`: no URL at all
+        return None
+    scheme, colon, rest = absolute.partition(":")
+    if not colon or scheme.lower() not in WEB_SCHEMES:
+        return None
+    return scheme.lower() + colon + rest
+
+
+def _web_link(base: str, link: str, not_web: Counter) -> str | None:
+    """A link as a web URL, or None with its scheme counted (`other`: no scheme one could read)."""
+    absolute = web_url(link, base)
+    if absolute is None and (link := LINK_JUNK.sub("", link)):
+        scheme, colon, _ = link.partition(":")
+        not_web[scheme.lower() if colon and scheme.isalnum() else "other"] += 1
+    return absolute

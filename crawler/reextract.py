@@ -91,8 +91,8 @@ def _reread(row: dict[str, Any], warc_directory: Path, portals: dict, report: Re
     pointer = RecordPointer(row["warc_file"], row["warc_offset"], row["warc_length"], row["raw_digest"])
     try:
         stored = read_record(warc_directory, pointer)
-    except WarcError as error:
-        report.failed["unreadable record"] += 1
+    except WarcError as error:  # missing, unreadable, or a pointer it refuses to follow (outside warc/, past the end)
+        report.failed[error.reason] += 1
         report.examples.append(f"{row['url']}: {error}")
         return None
     capture = PageCapture(

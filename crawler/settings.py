@@ -78,8 +78,11 @@ DOWNLOAD_HANDLERS = {
 HOSTMAP: list[str] = []
 HOSTMAP_STRICT = False
 
-# No consoles an attacker on the same machine could reach.
+# No consoles an attacker on the same machine could reach: Scrapy's telnet console, and its remote
+# control (on by default since 2.19): an HTTP server per crawler that runs the Python it is sent, its
+# token in a job file under ~/.local/state/scrapy/ that a killed run leaves behind.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 # Every response is kept as a WARC record: after decompression (590), before retries (550),
 # so what is recorded is what the spider reads.
@@ -169,6 +172,22 @@ COMMONCRAWL_DATA_URL = "https://data.commoncrawl.org"
 BACKFILL_DELAY = 1.0
 BACKFILL_INDEX_LIMIT = 1000
 BACKFILL_MAX_LISTINGS = 2000  # captures of pages that may be listings read per run, sections first
+# An archive's index is trusted for its rows, not for its sizes: a Common Crawl index claiming 20 million
+# pages, or a CDX server sending a new resume key forever, meets these (each refusal counted and logged).
+# Index pages read per domain (per collection in Common Crawl): 200 CDX pages of BACKFILL_INDEX_LIMIT rows
+# are 200,000 captures of one portal; a Common Crawl page holds about 15,000 (5 blocks of 3,000 lines), and
+# one crawl holds a few thousand of a portal.
+BACKFILL_MAX_INDEX_PAGES = 200
+# Rows read from one index page: a Wayback page holds the BACKFILL_INDEX_LIMIT we ask for, a Common Crawl
+# page about 15,000; an archive may send any number.
+BACKFILL_MAX_INDEX_ROWS = 20_000
+BACKFILL_MAX_COLLECTIONS = 300  # Common Crawl collections read per run, the newest first (about 120 exist)
+# Captures a run holds (article candidates and pages that may be listings, a few hundred bytes each):
+# the run's memory whatever the archive answers. A portal of 50,000 articles captured a few times each fits.
+BACKFILL_MAX_CAPTURES = 500_000
+# Articles a run looks up by their exact URL because an archived listing linked them (one index request
+# each, per collection in Common Crawl).
+BACKFILL_MAX_LOOKUPS = 10_000
 RETRY_AFTER_MAX = 300.0
 RETRY_AFTER_TIMES = 3
 RETRY_AFTER_DEFAULT = 10.0  # a 429/503 without Retry-After

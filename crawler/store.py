@@ -27,6 +27,7 @@ import sqlite_utils
 from crawler.items import ArticleCheck, ArticleRecord
 from crawler.registry import Portal
 from crawler.search import FTS_COLUMNS, FTS_TOKENIZER
+from crawler.text import without_control_characters
 from crawler.threads import OwnThread
 
 T = TypeVar("T")
@@ -392,9 +393,12 @@ def archived_keys(connection, portal_id: str) -> set[str]:
 
 
 def article_row(record: ArticleRecord, portal: Portal | None) -> dict[str, Any]:
+    """The record as a row of articles. Every record is written through here (crawl, backfill, ingest,
+    reextract), so here its text loses the characters no stored text holds (crawler.text.NOT_TEXT),
+    whatever produced it: extraction removes them, an ingested item may carry any."""
     # The fields as they are: dataclasses.asdict deep-copies every list and dict in them, for
     # columns written as JSON next (in the writer thread, 1.7% of a full crawl's GIL time).
-    row = {field.name: getattr(record, field.name) for field in fields(record)}
+    row = {field.name: _stored_text(getattr(record, field.name)) for field in fields(record)}
     for column in ("images", "attachments", "warnings", "topics"):
         row[column] = json.dumps(row[column], ensure_ascii=False)
     row["province"] = portal.province if portal else ""
@@ -402,6 +406,17 @@ def article_row(record: ArticleRecord, portal: Portal | None) -> dict[str, Any]:
     row["year"] = int(record.published_at[:4]) if record.published_at else None
     row.setdefault("capture_source", "live")  # records of web archive captures say which archive
     return row
+
+
+def _stored_text(value: Any) -> Any:
+    """A field's value with every string in it (a list's, a dict's) as stored text can hold it."""
+    if isinstance(value, str):
+        return without_control_characters(value)
+    if isinstance(value, list):
+        return [_stored_text(item) for item in value]
+    if isinstance(value, dict):
+        return {_stored_text(key): _stored_text(item) for key, item in value.items()}
+    return value
 
 
 _ARCHIVE_WRITER = OwnThread("archive-writer")

@@ -19,7 +19,14 @@ from functools import lru_cache
 TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
 PLAIN_VOWELS = frozenset("aeiouy")
 WORD = re.compile(r"\w+")
-WHITESPACE_RUN = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# Characters no stored text holds: C0 controls (XML 1.0 refuses them, and one U+0001 in a title made
+# every Atom feed listing the article answer 500), lone surrogates (not encodable as UTF-8: SQLite's
+# write fails) and U+FFFE/U+FFFF (not characters). Tab, newline and carriage return are text.
+NOT_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+NOT_TEXT_CHARACTERS = re.compile(f"[{NOT_TEXT}]+")
+# A line's spaces, exotic ones, line breaks and the characters above: each run becomes one space, in
+# the one pass over the line that folding spaces takes anyway.
+WHITESPACE_RUN = re.compile(rf"[ \t\n\r\u00a0\u2000-\u200b\u202f\u205f\u3000{NOT_TEXT}]+")
 
 
 def to_nfc(text: str) -> str:
@@ -67,8 +74,15 @@ def fold(text: str) -> str:
 
 
 def clean_line(text: str) -> str:
-    """One line of page text: canonical NFC, exotic spaces folded, ends trimmed."""
+    """One line of page text: canonical NFC, exotic spaces, line breaks and control characters
+    folded into single spaces, ends trimmed."""
     return WHITESPACE_RUN.sub(" ", to_nfc(text)).strip()
+
+
+def without_control_characters(text: str) -> str:
+    """`text` without the characters no stored text holds (NOT_TEXT); its line breaks and tabs kept.
+    The last line before the archive, for text that did not come through clean_line."""
+    return NOT_TEXT_CHARACTERS.sub("", text) if NOT_TEXT_CHARACTERS.search(text) else text
 
 
 def _canonical_match(match: re.Match[str]) -> str:

@@ -20,6 +20,7 @@ import hashlib
 import io
 import logging
 import os
+import stat
 import threading
 import zlib
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler import __version__
+from crawler.settings import DOWNLOAD_MAXSIZE
 from crawler.threads import OwnThread
 
 logger = logging.getLogger(__name__)
@@ -53,10 +55,26 @@ ORIGINAL_HEADER_PREFIX = "X-Archive-Orig-"
 # zlib's level 3 took 0.6-0.8 ms, for files as large (23% of the raw bytes against 22%); the crawl
 # shares two cores with extraction. (zlib's 6 gives 20% at eight times the time of ISA-L's 2.)
 GZIP_LEVEL = 2
+# The longest record read_record reads: a response's body is at most DOWNLOAD_MAXSIZE, and its gzip
+# member, at worst a little larger than the body, carries some kilobytes of headers besides.
+MAX_RECORD_LENGTH = DOWNLOAD_MAXSIZE + 1024 * 1024
 
 
 class WarcError(Exception):
-    """A record that is missing, unreadable, or does not match its digest."""
+    """A record that is missing, unreadable, or does not match its digest; `reason` says which in a
+    few words (`vnarchive reextract` counts the rows it could not re-read by reason)."""
+
+    def __init__(self, message: str, reason: str = "unreadable record"):
+        super().__init__(message)
+        self.reason = reason
+
+
+class RefusedPointer(WarcError):
+    """A pointer read_record does not follow: a file outside the WARC folder or not a regular file,
+    or a byte range that is not inside the file."""
+
+    def __init__(self, reason: str, where: str):
+        super().__init__(f"{where}: {reason}", reason)
 
 
 @dataclass(frozen=True)
@@ -185,11 +203,10 @@ class WarcWriter:
 
 
 def read_record(directory: str | Path, pointer: RecordPointer) -> StoredResponse:
-    """The response record at `pointer`, checked against its payload digest."""
-    path = _existing(Path(directory) / pointer.file)
-    with open(path, "rb") as stream:
-        stream.seek(pointer.offset)
-        member = stream.read(pointer.length)
+    """The response record at `pointer`, checked against its payload digest. Only a regular file
+    inside `directory` is read (its path resolved: no `..`, absolute path or symlink leads out), and
+    only a byte range inside it: a row's pointer may come from anywhere (`vnarchive ingest`)."""
+    member = _member_bytes(Path(directory), pointer)
     try:
         record = next(iter(ArchiveIterator(io.BytesIO(member))))
         body = record.content_stream().read()
@@ -245,6 +262,37 @@ def whole_records_end(path: Path) -> int:
     return end
 
 
+def _member_bytes(directory: Path, pointer: RecordPointer) -> bytes:
+    """The bytes `pointer` names, read as read_record says (RefusedPointer when it may not be read)."""
+    where = f"{pointer.file}@{pointer.offset}+{pointer.length}"
+    offset, length = pointer.offset, pointer.length
+    if not isinstance(offset, int) or not isinstance(length, int) or offset < 0 or length <= 0:
+        raise RefusedPointer("not a byte range", where)
+    if length > MAX_RECORD_LENGTH:
+        raise RefusedPointer("longer than any record", f"{where} (MAX_RECORD_LENGTH {MAX_RECORD_LENGTH})")
+    root = directory.resolve()
+    if not (directory / pointer.file).resolve().is_relative_to(root):
+        raise RefusedPointer("outside the WARC folder", where)
+    path = _existing(directory / pointer.file).resolve()  # the `.open` twin is resolved too
+    if not path.is_relative_to(root):
+        raise RefusedPointer("outside the WARC folder", where)
+    try:
+        # The resolved path, not followed again (a symlink put there since is refused), and without
+        # blocking on a FIFO; then what was opened is checked, not the name.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        raise RefusedPointer("not readable", f"{where} ({error.strerror})") from error
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise RefusedPointer("not a regular file", where)
+        if offset + length > status.st_size:
+            raise RefusedPointer("past the end of its file", f"{where} (the file holds {status.st_size} bytes)")
+        return os.pread(descriptor, length, offset)
+    finally:
+        os.close(descriptor)
+
+
 def _existing(path: Path) -> Path:
     """The sealed file, or the `.open` one while its run still writes it."""
     if path.exists():
@@ -252,7 +300,7 @@ def _existing(path: Path) -> Path:
     open_path = path.with_name(path.name + OPEN_SUFFIX)
     if open_path.exists():
         return open_path
-    raise WarcError(f"{path} is missing")
+    raise WarcError(f"{path} is missing", "file missing")
 
 
 def _status_line(status: int) -> str:

@@ -237,3 +237,24 @@ def test_bad_requests_exit_2_with_a_message(db, args, message):
 def test_a_missing_archive_exits_2(tmp_path):
     result = run_export(tmp_path / "nothing.db")
     assert result.exit_code == 2 and "does not exist yet" in result.output
+
+
+def test_csv_for_spreadsheets_writes_formula_cells_as_text_and_plain_csv_keeps_them():
+    row = ("=HYPERLINK(\"http://evil.test\")", "+84 1900", "-5%", "@admin", "\tTab", "\rCR", "a = b", "Tin - tức", 7, None)
+    columns = tuple(f"c{n}" for n in range(len(row)))
+    guard = export_module.FormulaGuard()
+    spreadsheet, plain = io.BytesIO(), io.BytesIO()
+    assert export_module.write_csv(iter([row]), columns, spreadsheet, bom=True, guard=guard) == 1
+    export_module.write_csv(iter([row]), columns, plain)
+    [written] = list(csv.reader(io.StringIO(spreadsheet.getvalue().decode("utf-8-sig"), newline="")))[1:]
+    assert written == ["'" + value for value in row[:6]] + ["a = b", "Tin - tức", "7", ""]
+    assert guard.cells == 6
+    [kept] = list(csv.reader(io.StringIO(plain.getvalue().decode("utf-8"), newline="")))[1:]
+    assert kept[:8] == list(row[:8])
+
+
+def test_the_manifest_of_a_csv_says_how_formula_cells_were_written(db, tmp_path):
+    for args, rule in ((["--bom"], export_module.FORMULA_RULE), ([], export_module.STORED_RULE)):
+        out = tmp_path / "hue.csv"
+        assert run_export(db, "--portal", "hue", *args, "-o", str(out)).exit_code == 0
+        assert json.loads(manifest_path(out).read_text(encoding="utf-8"))["file"]["formula_cells"]["rule"] == rule

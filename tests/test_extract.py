@@ -14,8 +14,9 @@ import pytest
 
 from crawler.boilerplate import PORTALS_MD_STRINGS
 from crawler.dates import VIETNAM_TZ
-from crawler.extract import extract_api_article, extract_html, extract_page
+from crawler.extract import extract_api_article, extract_html, extract_page, web_url
 from crawler.registry import load_registry
+from crawler.text import clean_line
 
 GOLD = Path(__file__).parent / "gold" / "replica"
 FETCHED_AT = datetime(2026, 11, 23, 10, 0, tzinfo=VIETNAM_TZ)
@@ -219,3 +220,43 @@ def test_documents_linked_from_the_article_are_its_attachments_and_menu_document
         {"url": "https://hanam.gov.vn/LinkClick.aspx?fileticket=Ab12%3d&tabid=90", "name": "Quyết định 45"},
     ]
     assert "Kế hoạch 123/KH-UBND" not in record.body  # a document's name is not a paragraph
+
+
+# --- what a hostile page cannot make extraction keep -------------------------------------------------
+
+@pytest.mark.parametrize("link", [
+    "javascript:alert(1)//ke-hoach.pdf", " JaVaScRiPt:alert(1)//ke-hoach.pdf", "java\tscript:alert(1)//a.pdf",
+    "java\nscript:alert(1)", "\x01javascript:alert(1)", "DATA:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)", "file:///etc/passwd", "ftp://portal.test/a.pdf", "http://[::1/a.pdf", " \t\n ",
+])
+def test_a_link_that_is_not_http_after_resolution_is_no_web_url(link):
+    assert web_url(link, "https://hanam.gov.vn/tin-tuc/a.html") is None
+
+
+@pytest.mark.parametrize("link, url", [
+    ("/files/ke-hoach.pdf", "https://hanam.gov.vn/files/ke-hoach.pdf"),
+    ("  ../files/ke-hoach.pdf\n", "https://hanam.gov.vn/files/ke-hoach.pdf"),
+    ("HTTPS://cdn.hanam.gov.vn/anh.jpg", "https://cdn.hanam.gov.vn/anh.jpg"),
+    ("//cdn.hanam.gov.vn/anh.jpg", "https://cdn.hanam.gov.vn/anh.jpg"),
+    ("Http://hanam.gov.vn/a\tb.pdf", "http://hanam.gov.vn/ab.pdf"),
+])
+def test_a_web_link_is_resolved_with_its_scheme_lower_cased(link, url):
+    assert web_url(link, "https://hanam.gov.vn/tin-tuc/a.html") == url
+
+
+def test_the_json_api_path_keeps_only_web_links_and_no_control_characters():
+    data = {"title": "Tin\x01 tức từ\x0b API", "author": "Nguyễn\x02 An", "publishedDate": "2025-10-15T08:25:00+07:00",
+            "content": '<p>Nội dung bài viết từ giao diện lập trình của cổng.</p>'
+                       '<p><a href=" JaVaScRiPt:alert(1)//ke-hoach.pdf">Kế hoạch</a> <a href="/files/a.pdf">Văn bản</a></p>'
+                       '<img src="DATA:text/html,x"><img src="/anh/b.jpg">'}
+    record = extract_api_article(data, "https://tuyengiaodanvan.vn/blogs/x-1", load_registry().get("tuyengiaodanvan"),
+                                 FETCHED_AT)
+    assert (record.title, record.author) == ("Tin tức từ API", "Nguyễn An")
+    assert record.attachments == [{"url": "https://tuyengiaodanvan.vn/files/a.pdf", "name": "Văn bản"}]
+    assert [image["src"] for image in record.images] == ["https://tuyengiaodanvan.vn/anh/b.jpg"]
+    assert "2 image or document links dropped: not http(s) (data 1, javascript 1)" in record.warnings
+
+
+def test_clean_line_turns_control_characters_and_line_breaks_into_spaces():
+    assert clean_line("\x00Tin\x01tức\nmới\r\n\x1fnhất\ud800\uffff ") == "Tin tức mới nhất"
+    assert clean_line("Cột\tmột") == "Cột một"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gzip
+import shutil
 import subprocess
 import sys
 import threading
@@ -110,6 +111,39 @@ def test_a_record_that_does_not_match_its_digest_is_refused(tmp_path):
         read_record(tmp_path, wrong)
     with pytest.raises(WarcError, match="missing"):
         read_record(tmp_path, RecordPointer("gone.warc.gz", 0, 10, pointers[0].digest))
+
+
+def test_a_pointer_is_followed_only_to_a_regular_file_inside_the_warc_folder(tmp_path):
+    warc, elsewhere = tmp_path / "warc", tmp_path / "elsewhere"
+    writer, pointers = write(elsewhere, "run.warc.gz")  # a whole, valid file: only its place is wrong
+    writer.close()
+    warc.mkdir()
+    (warc / "link.warc.gz").symlink_to(elsewhere / "run.warc.gz")
+    (warc / "folder.warc.gz").mkdir()
+    outside = [str(elsewhere / "run.warc.gz"), "../elsewhere/run.warc.gz", "link.warc.gz"]
+    for name in outside:
+        with pytest.raises(WarcError, match="outside the WARC folder") as refused:
+            read_record(warc, dataclasses.replace(pointers[0], file=name))
+        assert refused.value.reason == "outside the WARC folder"
+    with pytest.raises(WarcError, match="not a regular file"):
+        read_record(warc, dataclasses.replace(pointers[0], file="folder.warc.gz"))
+    shutil.copy(elsewhere / "run.warc.gz", warc / "run.warc.gz")
+    assert read_record(warc, pointers[0]).body == BODY + b"0"  # the same pointer, inside
+
+
+def test_a_byte_range_outside_the_file_is_refused_before_anything_is_read(tmp_path):
+    writer, pointers = write(tmp_path, "run.warc.gz")
+    writer.close()
+    size = (tmp_path / "run.warc.gz").stat().st_size
+    last = pointers[-1]
+    ranges = {(last.offset, size): "past the end of its file",  # the record and more: read whole before
+              (size, 1): "past the end of its file", (-1, last.length): "not a byte range",
+              (last.offset, -5): "not a byte range", (last.offset, 0): "not a byte range",
+              (0, 2**40): "longer than any record"}
+    for (offset, length), reason in ranges.items():
+        with pytest.raises(WarcError) as refused:
+            read_record(tmp_path, dataclasses.replace(last, offset=offset, length=length))
+        assert refused.value.reason == reason, (offset, length)
 
 
 def test_a_killed_writers_partial_tail_is_set_aside(tmp_path):
