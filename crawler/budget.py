@@ -32,6 +32,11 @@ FIRST_PAGE_BYTES_GUESS = 64_000
 # rate): a plain mean, dragged down by robots.txt files and short listings, let three times the
 # budget of article pages in at once.
 PAGE_SIZE_MEMORY = 1 / 64
+# However large the latest pages, this many requests may be on their way at once: one 10 MB page
+# (a robots.txt, a decree printed as HTML) made every request count as 10 MB, and a run of 63
+# portals sent one request at a time, each waiting behind whichever server was slowest to answer.
+# Pages that land are still counted at their real size.
+MIN_REQUESTS_IN_FLIGHT = 4
 # How often waiting requests are looked at again while the budget is full (a page of extraction
 # takes ~5 ms).
 RECHECK_SECONDS = 0.01
@@ -67,8 +72,9 @@ class PageBudget:
         self.mean_square += PAGE_SIZE_MEMORY * (body_bytes ** 2 - self.mean_square)
 
     def page_bytes(self) -> float:
-        """What a request sent is counted at (PAGE_SIZE_MEMORY)."""
-        return self.mean_square / max(self.mean_size, 1.0)
+        """What a request sent is counted at (PAGE_SIZE_MEMORY, MIN_REQUESTS_IN_FLIGHT)."""
+        ceiling = max(self.limit / MIN_REQUESTS_IN_FLIGHT, FIRST_PAGE_BYTES_GUESS)  # a tiny budget: a page at a time
+        return min(self.mean_square / max(self.mean_size, 1.0), ceiling)
 
     def held_bytes(self) -> float:
         """Pages landed and not yet through their crawler's callbacks and pipelines (Scrapy's count),
