@@ -328,8 +328,11 @@ class PortalSpider(scrapy.Spider):
 
     def robots_request(self) -> scrapy.Request:
         url = self._site_root() + "/robots.txt"
+        # As long as the robots middleware waits for the same file: a host that does not answer it
+        # has allowed nothing for this run anyway (crawler/robots.py).
         return scrapy.Request(url, callback=self.parse_robots, errback=self.discovery_failed,
-                              meta={"dont_obey_robotstxt": True})
+                              meta={"dont_obey_robotstxt": True,
+                                    "download_timeout": self.settings.getfloat("ROBOTSTXT_TIMEOUT")})
 
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
         for url in discovery.robots_sitemaps(response.body, response.url):
