@@ -31,6 +31,8 @@ FETCHED_AT = datetime.fromisoformat("2026-11-23T10:00:00+07:00")
 BOMB_READ_LIMIT = 64 * hostile.MiB
 # Deflate's ceiling is about 1030:1; brotli and zstd go far beyond.
 HUGE_RATIO = 500
+# What "promptly" may take on a loaded machine; the failure it guards against takes forever.
+STOP_BOUND_SECONDS = 10
 
 
 # --- clients ------------------------------------------------------------------------------------------
@@ -93,7 +95,7 @@ def read_to_end(sock: socket.socket) -> bytes:
     return b"".join(chunks)
 
 
-def wait_for(condition, timeout: float = 5) -> None:
+def wait_for(condition, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "waited in vain"
@@ -175,9 +177,8 @@ def test_servers_bind_other_loopback_addresses_even_on_the_same_port():
 def test_a_hanging_connection_blocks_no_other():
     with serving({"/hang": hostile.hang(), "/": hostile.page("ok")}) as server:
         hanging = send_request(server, "/hang")
-        started = time.monotonic()
-        assert get(server, "/", timeout=2)[2] == b"ok"
-        assert time.monotonic() - started < 1
+        wait_for(lambda: len(server.requests) == 1)  # the hanging request is in
+        assert get(server, "/", timeout=30)[2] == b"ok"  # and this one is answered while it hangs
         hanging.close()
 
 
@@ -190,7 +191,8 @@ def test_stopping_is_prompt_with_hanging_dripping_and_silent_clients():
     wait_for(lambda: len(server.requests) == 2)
     started = time.monotonic()
     server.stop()
-    assert time.monotonic() - started < 2
+    # Waiting for those clients would be waiting forever; a stop that ignores them takes a tick.
+    assert time.monotonic() - started < STOP_BOUND_SECONDS
     for client in (hanging, silent):
         client.settimeout(2)
         try:
@@ -240,7 +242,7 @@ def test_a_tls_client_that_never_handshakes_does_not_delay_stopping():
     time.sleep(0.1)
     started = time.monotonic()
     server.stop()
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < STOP_BOUND_SECONDS
     silent.close()
 
 
@@ -343,7 +345,7 @@ def test_drip_sends_about_one_byte_a_second():
         sock.close()
     assert status_line == "HTTP/1.1 200 OK"
     assert received == b"<ht"
-    assert 1.9 <= elapsed < 3.5  # bytes at 0 s, 1 s, 2 s
+    assert 1.9 <= elapsed < 2 + STOP_BOUND_SECONDS  # bytes at 0 s, 1 s, 2 s; a loaded machine only adds
 
 
 def test_drip_can_drip_the_headers_too():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -68,10 +69,13 @@ def test_a_dead_worker_costs_its_page_only_and_is_replaced(fresh_pool):
     async def kill_while_busy():
         first = await workers.extract_elsewhere(capture(), 1)  # the worker is up
         pool = workers.shared_pool(1, 0)
+        worker = pool.workers[0].process.pid
+        os.kill(worker, signal.SIGSTOP)  # it answers nothing more: the pages below stay in its hands
         pages = [asyncio.ensure_future(workers.extract_elsewhere(capture(url=f"https://hue.gov.vn/Tin-tuc/b-{n}.html"), 1))
                  for n in range(4)]
-        await asyncio.sleep(0)  # handed out: one page in the worker's hands, the others in its pipe
-        os.kill(pool.workers[0].process.pid, signal.SIGKILL)
+        await asyncio.sleep(0)  # handed out: the first is the page it is on, the others wait in its pipe
+        assert len(pool.workers[0].unanswered) == 4
+        os.kill(worker, signal.SIGKILL)
         results = await asyncio.gather(*pages, return_exceptions=True)
         return first, results
 
@@ -90,7 +94,8 @@ def test_pages_handed_in_during_one_busy_pass_of_the_loop_keep_the_workers_fed(f
         records = []
         for n in range(3 * workers.PAGES_AHEAD):  # no await: the loop runs nothing else meanwhile
             records.append(pool.submit(capture(url=f"https://hue.gov.vn/Tin-tuc/c-{n}.html")))
-            time.sleep(0.05)
+            # Busy elsewhere until the worker has answered: only the next page handed in can read it.
+            select.select([pool.workers[0].stdout], [], [], 30)
         answered_within_the_pass = sum(record.done() for record in records)
         await asyncio.gather(*records)
         return answered_within_the_pass
